@@ -1,0 +1,262 @@
+"""The `guichet` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from chatbot.domain import GuichetError, Passage, SearchFilters
+from chatbot.settings import ModelProfile, Settings
+
+app = typer.Typer(
+    help="Guichet: a sovereign citizen chatbot answering from the authority's documents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="Fetch and check the model files.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Turn domain and settings errors into one clear line and exit code 2."""
+    try:
+        yield
+    except GuichetError as error:
+        err.print(f"[bold red]Error:[/] {error}")
+        raise typer.Exit(2) from error
+    except ValidationError as error:
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            err.print(f"[bold red]Invalid setting[/] GUICHET_{name.upper()}: {problem['msg']}")
+        raise typer.Exit(2) from error
+    except FileNotFoundError as error:
+        err.print(f"[bold red]Error:[/] {error}")
+        raise typer.Exit(2) from error
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and file, with command-line overrides."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+@app.command()
+def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Print the effective settings, where each comes from and what it means."""
+    with _friendly_errors():
+        rows = load_settings().describe()
+    if as_json:
+        print(json.dumps({row["name"]: row["value"] for row in rows}, indent=2, default=str))
+        return
+    from rich.table import Table
+
+    table = Table("variable", "value", "meaning", title="Guichet settings")
+    for row in rows:
+        table.add_row(row["env"], str(row["value"]), row["description"])
+    out.print(table)
+
+
+@models_app.command("pull")
+def models_pull(
+    profile: Annotated[
+        ModelProfile | None, typer.Option(help="Model set to fetch (default: the setting).")
+    ] = None,
+) -> None:
+    """Download, assemble and verify the profile's model files into the models folder."""
+    from chatbot.models import PROFILES, pull
+
+    with _friendly_errors():
+        settings = load_settings(model_profile=profile)
+        for role, spec in PROFILES[settings.model_profile].items():
+            err.print(f"[bold]{role}[/]: {spec.description}")
+            pull(spec, settings.resolved_models_dir, progress=lambda line: err.print(line))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List the known models and whether each is installed."""
+    from chatbot.models import PROFILES
+
+    with _friendly_errors():
+        settings = load_settings()
+    for profile, roles in PROFILES.items():
+        for role, spec in roles.items():
+            present = (settings.resolved_models_dir / spec.target).exists()
+            mark = "[green]installed[/]" if present else "[yellow]missing[/]"
+            out.print(f"{profile:8} {role:9} {spec.key:40} {mark}  ({spec.licence})")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Folders (read recursively) or files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Index documents (.txt .md .html .pdf .docx .odt); unchanged ones are skipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chatbot.lexical import FrenchBM25Encoder
+    from chatbot.wiring import build_embedder, build_index
+    from ingestion.pipeline import ChunkingOptions
+    from ingestion.pipeline import ingest as run_ingest
+
+    with _friendly_errors():
+        settings = load_settings()
+        embedder = build_embedder(settings)
+        index = build_index(settings, embedder)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn())  # fmt: skip
+        try:
+            with Progress(*columns, console=err, transient=as_json) as bar:
+                task = bar.add_task("Ingesting", total=None, chunks=0)
+                done_chunks = 0
+
+                def on_file(path: str, chunks: int) -> None:
+                    nonlocal done_chunks
+                    done_chunks += chunks
+                    bar.update(task, advance=1, chunks=done_chunks)
+
+                report = run_ingest(
+                    paths,
+                    index,
+                    embedder,
+                    FrenchBM25Encoder(),
+                    ChunkingOptions(settings.chunk_size, settings.chunk_overlap),
+                    max_file_bytes=int(settings.max_file_mb * 1e6),
+                    on_file=on_file,
+                    on_start=lambda total: bar.update(task, total=total),
+                )
+        finally:
+            index.close()
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        summary = report.as_dict()
+        out.print(
+            f"{summary['documents']} documents, {summary['chunks']} chunks: "
+            f"{summary['added']} added, {summary['updated']} updated, "
+            f"{summary['unchanged']} unchanged, {summary['removed']} removed "
+            f"in {summary['seconds']} s"
+        )
+        for failure in report.failed:
+            err.print(f"[yellow]Skipped[/] {failure['path']}: {failure['error']}")
+    if report.failed and not report.documents:
+        raise typer.Exit(1)
+
+
+def passage_json(passage: Passage) -> dict[str, Any]:
+    """A passage as the JSON object printed by `guichet search` and the API."""
+    chunk = passage.chunk
+    return {
+        "source_id": chunk.source.source_id,
+        "title": chunk.source.title,
+        "url": chunk.source.url,
+        "page": chunk.page,
+        "score": round(passage.score, 6),
+        "text": chunk.text,
+        "headings": list(chunk.headings),
+        "commune": chunk.source.commune,
+        "chunk_id": chunk.chunk_id,
+        "dense_score": passage.dense_score,
+        "lexical_score": passage.lexical_score,
+    }
+
+
+@app.command()
+def search(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-k", min=1, max=50)] = None,
+    questions: Annotated[
+        Path | None,
+        typer.Option(help="JSONL file of {'question': ...} lines; one result list per line."),
+    ] = None,
+    commune: Annotated[list[str] | None, typer.Option(help="Only these communes.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only these source ids.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the passages that best match a question (or each question of a JSONL file)."""
+    from chatbot.wiring import build_search_services
+
+    if (question is None) == (questions is None):
+        err.print("[bold red]Error:[/] give either a QUESTION or --questions FILE.jsonl")
+        raise typer.Exit(2)
+    filters = SearchFilters(tuple(commune or ()), tuple(source or ()))
+    with _friendly_errors():
+        asked = [question] if question is not None else _read_questions(questions)
+        services = build_search_services(load_settings())
+        try:
+            results = services.retriever.search_many(asked, limit, filters)
+        finally:
+            services.close()
+    if questions is not None or as_json:
+        for passages in results:
+            print(json.dumps([passage_json(p) for p in passages], ensure_ascii=False))
+        return
+    for passage in results[0]:
+        _print_passage(passage)
+
+
+def _read_questions(path: Path | None) -> list[str]:
+    assert path is not None
+    if not path.is_file():
+        raise GuichetError(f"{path} does not exist.")
+    asked = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            asked.append(str(record["question"]))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise GuichetError(
+                f"{path}, line {number}: expected a JSON object with a 'question' ({error})."
+            ) from error
+    return asked
+
+
+def _print_passage(passage: Passage) -> None:
+    chunk = passage.chunk
+    where = " > ".join(chunk.headings)
+    page = f", p. {chunk.page}" if chunk.page else ""
+    out.print(f"[bold]{passage.rank}. {chunk.source.title}[/] [dim]({chunk.source.source_id}{page}, "
+              f"score {passage.score:.4f})[/]")  # fmt: skip
+    if where:
+        out.print(f"   [italic]{where}[/]")
+    if chunk.source.url:
+        out.print(f"   {chunk.source.url}")
+    excerpt = chunk.text if len(chunk.text) < 300 else chunk.text[:300] + "…"
+    out.print("   " + excerpt.replace("\n", "\n   "))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web service."""
+    import uvicorn
+
+    from chatbot.api.app import create_app
+
+    with _friendly_errors():
+        settings = load_settings()
+        application = create_app(settings)
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    """Entry point for `python -m chatbot`."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

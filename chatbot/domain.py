@@ -1,0 +1,111 @@
+"""Small frozen domain types shared by ingestion, retrieval and answering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class GuichetError(Exception):
+    """A failure with a message a person can act on."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the manifest (or the file itself) tells about one document."""
+
+    source_id: str
+    title: str
+    url: str = ""
+    date: str = ""
+    commune: str = ""
+    licence: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of a document's structure: a paragraph, list item or table row, under headings."""
+
+    text: str
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A file's text as structured blocks, with the title found in the file (if any)."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document, the unit of indexing and retrieval."""
+
+    chunk_id: str
+    source: SourceInfo
+    index: int
+    text: str
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+    doc_version: str = ""
+    path: str = ""
+
+    def embedding_text(self) -> str:
+        """The text given to the embedder: title and heading path as context, then the body."""
+        context = " > ".join((self.source.title, *self.headings))
+        return f"{context}\n{self.text}" if context else self.text
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """A sparse lexical vector: term ids and their weights."""
+
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and the scores of each search."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict a search to some communes or sources (empty means no restriction)."""
+
+    communes: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class IngestReport:
+    """Summary of one ingestion run."""
+
+    documents: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON summary printed by `guichet ingest --json`."""
+        return {
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "failed": list(self.failed),
+            "seconds": round(self.seconds, 3),
+        }

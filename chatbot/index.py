@@ -1,0 +1,313 @@
+"""Qdrant index: one collection with a dense and a BM25 sparse vector, hybrid search fused by RRF."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from chatbot.domain import Chunk, GuichetError, Passage, SearchFilters, SourceInfo, SparseVector
+from chatbot.settings import Settings
+
+DENSE = "dense"
+SPARSE = "sparse"
+_CHUNK_NAMESPACE = uuid.UUID("6f1d3c1e-8d0a-4b53-9a51-0b5c0e7f4a10")
+_UPSERT_BATCH = 128
+_SCROLL_PAGE = 1024
+
+
+class IndexUnavailableError(GuichetError):
+    """The index cannot be opened or reached."""
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index holds about one document."""
+
+    source_id: str
+    version: str
+    path: str
+    chunks: int
+
+
+def chunk_point_id(source_id: str, index: int) -> str:
+    """The stable id of a document's n-th chunk (a UUID, as Qdrant requires)."""
+    return str(uuid.uuid5(_CHUNK_NAMESPACE, f"{source_id}#{index}"))
+
+
+def collection_name(base: str, embedder_name: str) -> str:
+    """Collection name for an embedder, so that each model keeps its own vectors."""
+    slug = re.sub(r"[^a-z0-9]+", "-", embedder_name.lower()).strip("-")
+    return f"{base}-{slug}"
+
+
+def open_client(settings: Settings) -> QdrantClient:
+    """A Qdrant client for the settings: server URL, ':memory:', or the embedded folder."""
+    location = settings.qdrant_url
+    if location == ":memory:":
+        return QdrantClient(location=":memory:")
+    if location:
+        api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantClient(url=location, api_key=api_key, timeout=int(settings.qdrant_timeout_s))
+    settings.qdrant_path.mkdir(parents=True, exist_ok=True)
+    try:
+        return QdrantClient(path=str(settings.qdrant_path))
+    except RuntimeError as error:
+        raise IndexUnavailableError(
+            f"The embedded index in {settings.qdrant_path} is in use by another process "
+            "(is `guichet serve` running?). Stop it, or run a Qdrant server and set "
+            "GUICHET_QDRANT_URL so that several processes can share the index."
+        ) from error
+
+
+class QdrantIndex:
+    """The chunks of every document, searchable by meaning (dense) and by words (sparse)."""
+
+    def __init__(self, client: QdrantClient, collection: str, dimension: int, where: str) -> None:
+        self._client = client
+        self.collection = collection
+        self.dimension = dimension
+        self._where = where
+
+    @classmethod
+    def open(cls, settings: Settings, embedder_name: str, dimension: int) -> QdrantIndex:
+        """Open (and create if needed) the collection for this embedder."""
+        where = settings.qdrant_url or str(settings.qdrant_path)
+        index = cls(
+            open_client(settings), collection_name(settings.collection, embedder_name), dimension, where
+        )
+        index.ensure_collection()
+        return index
+
+    def _call(self, action: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a client call, turning connection failures into an actionable error."""
+        try:
+            return function(*args, **kwargs)
+        except GuichetError:
+            raise
+        except Exception as error:
+            if type(error).__name__ in {"ResponseHandlingException", "ConnectError", "ConnectTimeout"}:
+                raise IndexUnavailableError(
+                    f"Cannot reach Qdrant at {self._where} to {action} ({error}). Start the "
+                    "server, or unset GUICHET_QDRANT_URL to use the embedded index."
+                ) from error
+            raise
+
+    def ensure_collection(self) -> None:
+        """Create the collection if missing; refuse one whose dense size differs."""
+        if self._call("check the collection", self._client.collection_exists, self.collection):
+            info = self._client.get_collection(self.collection)
+            vectors = info.config.params.vectors
+            size = vectors[DENSE].size if isinstance(vectors, dict) else None
+            if size != self.dimension:
+                raise GuichetError(
+                    f"Collection {self.collection} holds {size}-dimension vectors but the "
+                    f"embedder gives {self.dimension}. Use another GUICHET_COLLECTION or "
+                    "delete the collection and ingest again."
+                )
+            return
+        self._client.create_collection(
+            self.collection,
+            vectors_config={
+                DENSE: models.VectorParams(size=self.dimension, distance=models.Distance.COSINE)
+            },
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        if self._where.startswith("http"):
+            for key in ("source_id", "commune"):
+                self._client.create_payload_index(
+                    self.collection, key, field_schema=models.PayloadSchemaType.KEYWORD
+                )
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        """Every indexed document with its version, path and chunk count."""
+        found: dict[str, IndexedDocument] = {}
+        offset: Any = None
+        while True:
+            points, offset = self._call(
+                "list documents",
+                self._client.scroll,
+                self.collection,
+                limit=_SCROLL_PAGE,
+                offset=offset,
+                with_payload=["source_id", "doc_version", "path"],
+                with_vectors=False,
+            )
+            for point in points:
+                payload = point.payload or {}
+                source_id = str(payload.get("source_id", ""))
+                known = found.get(source_id)
+                found[source_id] = IndexedDocument(
+                    source_id,
+                    str(payload.get("doc_version", "")),
+                    str(payload.get("path", "")),
+                    (known.chunks if known else 0) + 1,
+                )
+            if offset is None:
+                return found
+
+    def count(self) -> int:
+        """Number of chunks in the collection."""
+        result = self._call("count chunks", self._client.count, self.collection, exact=True)
+        return int(result.count)
+
+    def replace_document(
+        self,
+        source_id: str,
+        chunks: Sequence[Chunk],
+        dense: Sequence[Sequence[float]],
+        sparse: Sequence[SparseVector],
+    ) -> None:
+        """Remove a document's chunks and write its new ones."""
+        self.delete_document(source_id)
+        points = [
+            models.PointStruct(
+                id=chunk.chunk_id,
+                vector={
+                    DENSE: list(vector),
+                    SPARSE: models.SparseVector(
+                        indices=list(lexical.indices), values=list(lexical.values)
+                    ),
+                },
+                payload=_payload(chunk),
+            )
+            for chunk, vector, lexical in zip(chunks, dense, sparse, strict=True)
+        ]
+        for start in range(0, len(points), _UPSERT_BATCH):
+            self._call(
+                "write chunks",
+                self._client.upsert,
+                self.collection,
+                points=points[start : start + _UPSERT_BATCH],
+                wait=True,
+            )
+
+    def delete_document(self, source_id: str) -> None:
+        """Remove every chunk of a document."""
+        self._call(
+            "delete a document",
+            self._client.delete,
+            self.collection,
+            points_selector=models.FilterSelector(
+                filter=models.Filter(
+                    must=[models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))]
+                )
+            ),
+            wait=True,
+        )
+
+    def search(
+        self,
+        dense: Sequence[float],
+        sparse: SparseVector,
+        limit: int,
+        candidates: int,
+        rrf_k: int = 60,
+        filters: SearchFilters | None = None,
+    ) -> list[Passage]:
+        """Dense and lexical searches in one batch, fused by reciprocal rank."""
+        query_filter = _filter(filters)
+        requests = [
+            models.QueryRequest(
+                query=list(dense), using=DENSE, limit=candidates, filter=query_filter,
+                with_payload=True,
+            )
+        ]  # fmt: skip
+        if sparse.indices:
+            requests.append(
+                models.QueryRequest(
+                    query=models.SparseVector(indices=list(sparse.indices), values=list(sparse.values)),
+                    using=SPARSE, limit=candidates, filter=query_filter, with_payload=True,
+                )
+            )  # fmt: skip
+        responses = self._call(
+            "search", self._client.query_batch_points, self.collection, requests=requests
+        )
+        return fuse(
+            [response.points for response in responses], limit=limit, rrf_k=rrf_k
+        )
+
+    def close(self) -> None:
+        """Release the index (the embedded folder's lock)."""
+        self._client.close()
+
+
+def fuse(result_lists: Sequence[Sequence[Any]], limit: int, rrf_k: int) -> list[Passage]:
+    """Reciprocal-rank fusion of [dense, sparse] result lists, keeping each list's own score."""
+    fused: dict[str, float] = {}
+    scores: dict[str, list[float | None]] = {}
+    payloads: dict[str, dict[str, Any]] = {}
+    for list_index, points in enumerate(result_lists):
+        for rank, point in enumerate(points, start=1):
+            key = str(point.id)
+            fused[key] = fused.get(key, 0.0) + 1.0 / (rrf_k + rank)
+            scores.setdefault(key, [None, None])[list_index] = float(point.score)
+            payloads[key] = point.payload or {}
+    ordered = sorted(fused, key=lambda key: fused[key], reverse=True)[:limit]
+    return [
+        Passage(
+            chunk=_chunk_from_payload(key, payloads[key]),
+            score=fused[key],
+            dense_score=scores[key][0],
+            lexical_score=scores[key][1],
+            rank=rank,
+        )
+        for rank, key in enumerate(ordered, start=1)
+    ]
+
+
+def _filter(filters: SearchFilters | None) -> models.Filter | None:
+    if filters is None:
+        return None
+    must: list[models.Condition] = []
+    if filters.communes:
+        must.append(models.FieldCondition(key="commune", match=models.MatchAny(any=list(filters.communes))))
+    if filters.source_ids:
+        must.append(
+            models.FieldCondition(key="source_id", match=models.MatchAny(any=list(filters.source_ids)))
+        )
+    return models.Filter(must=must) if must else None
+
+
+def _payload(chunk: Chunk) -> dict[str, Any]:
+    source = chunk.source
+    return {
+        "source_id": source.source_id,
+        "title": source.title,
+        "url": source.url,
+        "date": source.date,
+        "commune": source.commune,
+        "licence": source.licence,
+        "chunk_index": chunk.index,
+        "headings": list(chunk.headings),
+        "page": chunk.page,
+        "text": chunk.text,
+        "doc_version": chunk.doc_version,
+        "path": chunk.path,
+    }
+
+
+def _chunk_from_payload(point_id: str, payload: dict[str, Any]) -> Chunk:
+    source = SourceInfo(
+        source_id=str(payload.get("source_id", "")),
+        title=str(payload.get("title", "")),
+        url=str(payload.get("url", "")),
+        date=str(payload.get("date", "")),
+        commune=str(payload.get("commune", "")),
+        licence=str(payload.get("licence", "")),
+    )
+    page = payload.get("page")
+    return Chunk(
+        chunk_id=point_id,
+        source=source,
+        index=int(payload.get("chunk_index", 0)),
+        text=str(payload.get("text", "")),
+        headings=tuple(payload.get("headings") or ()),
+        page=int(page) if page is not None else None,
+        doc_version=str(payload.get("doc_version", "")),
+        path=str(payload.get("path", "")),
+    )

@@ -1,0 +1,178 @@
+"""One Settings class: every field read from GUICHET_* variables or an optional TOML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ModelProfile = Literal["default", "small"]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "guichet"
+
+
+def _settings_file() -> Path | None:
+    """The optional TOML file: GUICHET_SETTINGS_FILE, else ./guichet.toml if present."""
+    import os
+
+    explicit = os.environ.get("GUICHET_SETTINGS_FILE")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"GUICHET_SETTINGS_FILE points to {path}, which does not exist; "
+                "create it or unset the variable."
+            )
+        return path
+    local = Path("guichet.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Guichet's settings. Environment variables win over the file, which wins over defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="GUICHET_", extra="forbid", frozen=True)
+
+    # Storage
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for the embedded index, the database and caches.",
+    )
+    models_dir: Path | None = Field(
+        default=None,
+        description="Folder where `guichet models pull` stores model files "
+        "(default: <data_dir>/models).",
+    )
+
+    # Models
+    model_profile: ModelProfile = Field(
+        default="default",
+        description="Model set: 'default' (Qwen2.5-1.5B + EmbeddingGemma-300M) "
+        "or 'small' (SmolLM2-135M + all-MiniLM-L6-v2, for fast tests).",
+    )
+    llm_path: Path | None = Field(
+        default=None, description="GGUF file of the LLM; overrides the profile's model."
+    )
+    embedder_path: Path | None = Field(
+        default=None,
+        description="sentence-transformers folder of the embedder; overrides the profile's model.",
+    )
+    embedding_device: str = Field(
+        default="cpu", description="Torch device for embeddings: 'cpu', 'cuda' or 'cuda:N'."
+    )
+    embedding_batch_size: int = Field(
+        default=16, ge=1, le=512, description="Texts embedded per batch during ingestion."
+    )
+
+    # Index
+    qdrant_url: str | None = Field(
+        default=None,
+        description="Qdrant server URL (http://host:6333), or ':memory:' for a throw-away "
+        "index; unset means the embedded index in <data_dir>/qdrant.",
+    )
+    qdrant_api_key: SecretStr | None = Field(
+        default=None, description="API key for a Qdrant server, if it requires one."
+    )
+    qdrant_timeout_s: float = Field(
+        default=10.0, gt=0, description="Timeout of one call to a Qdrant server, in seconds."
+    )
+    collection: str = Field(
+        default="guichet",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Base name of the Qdrant collection; the embedder's name is appended.",
+    )
+
+    # Ingestion
+    chunk_size: int = Field(
+        default=1000,
+        ge=200,
+        le=8000,
+        description="Largest chunk, in characters; chunks follow headings, paragraphs and pages.",
+    )
+    chunk_overlap: int = Field(
+        default=150,
+        ge=0,
+        le=2000,
+        description="Characters repeated between consecutive chunks of one long section.",
+    )
+    max_file_mb: float = Field(
+        default=50.0, gt=0, description="Files larger than this are refused at ingestion."
+    )
+
+    # Retrieval
+    retrieval_k: int = Field(
+        default=5, ge=1, le=50, description="Number of passages returned by a search."
+    )
+    retrieval_candidates: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Candidates taken from each of the dense and lexical searches before fusion.",
+    )
+    rrf_k: int = Field(
+        default=60, ge=1, description="Constant of reciprocal-rank fusion (higher flattens ranks)."
+    )
+
+    @field_validator("data_dir", "models_dir", "llm_path", "embedder_path", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _check_overlap(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size // 2:
+            raise ValueError("chunk_overlap must be less than half of chunk_size")
+        return self
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """Where model files live."""
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def qdrant_path(self) -> Path:
+        """Folder of the embedded Qdrant index."""
+        return self.data_dir / "qdrant"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = _settings_file()
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every field with its effective value and description (secrets masked)."""
+        rows = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********"
+            elif isinstance(value, Path):
+                value = str(value)
+            rows.append(
+                {
+                    "name": name,
+                    "env": f"GUICHET_{name.upper()}",
+                    "value": value,
+                    "description": field.description or "",
+                }
+            )
+        return rows

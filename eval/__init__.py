@@ -1,0 +1,1 @@
+"""Evaluation of Guichet's retrieval and answers."""
