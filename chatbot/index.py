@@ -78,7 +78,10 @@ class QdrantIndex:
         """Open (and create if needed) the collection for this embedder."""
         where = settings.qdrant_url or str(settings.qdrant_path)
         index = cls(
-            open_client(settings), collection_name(settings.collection, embedder_name), dimension, where
+            open_client(settings),
+            collection_name(settings.collection, embedder_name),
+            dimension,
+            where,
         )
         index.ensure_collection()
         return index
@@ -90,7 +93,11 @@ class QdrantIndex:
         except GuichetError:
             raise
         except Exception as error:
-            if type(error).__name__ in {"ResponseHandlingException", "ConnectError", "ConnectTimeout"}:
+            if type(error).__name__ in {
+                "ResponseHandlingException",
+                "ConnectError",
+                "ConnectTimeout",
+            }:
                 raise IndexUnavailableError(
                     f"Cannot reach Qdrant at {self._where} to {action} ({error}). Start the "
                     "server, or unset GUICHET_QDRANT_URL to use the embedded index."
@@ -194,7 +201,11 @@ class QdrantIndex:
             self.collection,
             points_selector=models.FilterSelector(
                 filter=models.Filter(
-                    must=[models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))]
+                    must=[
+                        models.FieldCondition(
+                            key="source_id", match=models.MatchValue(value=source_id)
+                        )
+                    ]
                 )
             ),
             wait=True,
@@ -227,9 +238,7 @@ class QdrantIndex:
         responses = self._call(
             "search", self._client.query_batch_points, self.collection, requests=requests
         )
-        return fuse(
-            [response.points for response in responses], limit=limit, rrf_k=rrf_k
-        )
+        return fuse([response.points for response in responses], limit=limit, rrf_k=rrf_k)
 
     def close(self) -> None:
         """Release the index (the embedded folder's lock)."""
@@ -265,10 +274,14 @@ def _filter(filters: SearchFilters | None) -> models.Filter | None:
         return None
     must: list[models.Condition] = []
     if filters.communes:
-        must.append(models.FieldCondition(key="commune", match=models.MatchAny(any=list(filters.communes))))
+        must.append(
+            models.FieldCondition(key="commune", match=models.MatchAny(any=list(filters.communes)))
+        )
     if filters.source_ids:
         must.append(
-            models.FieldCondition(key="source_id", match=models.MatchAny(any=list(filters.source_ids)))
+            models.FieldCondition(
+                key="source_id", match=models.MatchAny(any=list(filters.source_ids))
+            )
         )
     return models.Filter(must=must) if must else None
 

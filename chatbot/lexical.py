@@ -26,17 +26,17 @@ FRENCH_STOP_WORDS = frozenset(
     """
     a ai aie aient aies ait alors as au aucun aucune aupres auquel aura aurai auraient aurais
     aurait auras aurez auriez aurions aurons auront aussi autre autres aux auxquelles auxquels
-    avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bon c ca car ce
-    ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette ceux
-    chacun chacune chaque chez ci comme comment d dans de des deja desquelles desquels dessous
-    dessus deux doit donc dont du duquel durant elle elles en encore entre es est et etaient etais
-    etait etant etiez etions etre eu eue eues eurent eus eut eux fait faut fois font ici
-    il ils j je jusqu l la laquelle le lequel les lesquelles lesquels leur leurs lors lorsque lui m
-    ma mais me meme memes mes moi mon n ne ni non nos notre nous on ont ou par parce pas peu peut
-    peuvent plus pour pourquoi puis qu quand que quel quelle quelles quels qui quoi s sa sans se
-    selon ses si sien sienne son sont sous soyez sur t ta tandis te tes toi ton tous tout toute
-    toutes tres tu un une unes uns vers voici voila vos votre vous y
-    """.split()
+    avaient avais avait avant avec avez aviez avions avoir avons ayant ayez ayons bon c ca car
+    ce ceci cela celle celles celui cependant certain certaine certaines certains ces cet cette
+    ceux chacun chacune chaque chez ci comme comment d dans de des deja desquelles desquels
+    dessous dessus deux doit donc dont du duquel durant elle elles en encore entre es est et
+    etaient etais etait etant etiez etions etre eu eue eues eurent eus eut eux fait faut fois
+    font ici il ils j je jusqu l la laquelle le lequel les lesquelles lesquels leur leurs lors
+    lorsque lui m ma mais me meme memes mes moi mon n ne ni non nos notre nous on ont ou par
+    parce pas peu peut peuvent plus pour pourquoi puis qu quand que quel quelle quelles quels
+    qui quoi s sa sans se selon ses si sien sienne son sont sous soyez sur t ta tandis te tes
+    toi ton tous tout toute toutes tres tu un une unes uns vers voici voila vos votre vous y
+    """.split()  # noqa: SIM905
 )
 
 TOKEN_SPACE = 2**31 - 1

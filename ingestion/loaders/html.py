@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 
 from chatbot.domain import LoadedDocument
 from ingestion.loaders.common import BlockCollector, clean, title_from_path

@@ -83,4 +83,3 @@ def load_odt(path: Path) -> LoadedDocument:
     walk(document.text)
     collector.title = collector.title or collector.first_heading or title_from_path(path)
     return LoadedDocument(collector.title, tuple(collector.blocks))
-

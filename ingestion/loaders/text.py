@@ -14,7 +14,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
-_END_PUNCTUATION = tuple(".:;,!?…)»\"")
+_END_PUNCTUATION = tuple('.:;,!?…)»"')
 
 
 def read_text(path: Path) -> str:
@@ -79,7 +79,9 @@ def load_markdown(path: Path) -> LoadedDocument:
             front_title = str(meta.get("title", "")) if isinstance(meta, dict) else ""
             text = text[end + 4 :]
     lines = text.splitlines()
-    first_h1 = next((m.group(2) for m in map(_MD_HEADING.match, lines) if m and m.group(1) == "#"), "")
+    first_h1 = next(
+        (m.group(2) for m in map(_MD_HEADING.match, lines) if m and m.group(1) == "#"), ""
+    )
     collector.title = _strip_markdown(front_title or first_h1) or title_from_path(path)
     paragraph: list[str] = []
     in_code = False

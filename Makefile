@@ -1,0 +1,54 @@
+# Guichet: one Makefile for every habit. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PROFILE ?= $(or $(GUICHET_MODEL_PROFILE),default)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export RAGAS_DO_NOT_TRACK := true
+
+.PHONY: run test install install-dev models lint format typecheck bench clean
+
+## run: install, fetch the models, ingest the demo corpus and serve on http://$(HOST):$(PORT)
+run: install
+	$(BIN)/guichet models pull --profile $(PROFILE)
+	GUICHET_MODEL_PROFILE=$(PROFILE) $(BIN)/guichet ingest corpus
+	GUICHET_MODEL_PROFILE=$(PROFILE) $(BIN)/guichet serve --host $(HOST) --port $(PORT)
+
+## test: install (with dev tools), fetch both model profiles, lint, type-check and run every test
+test: install-dev
+	$(BIN)/guichet models pull --profile small
+	$(BIN)/guichet models pull --profile default
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install:
+	deploy/install.sh $(VENV)
+
+install-dev:
+	deploy/install.sh $(VENV) dev
+
+models: install
+	$(BIN)/guichet models pull --profile $(PROFILE)
+
+## lint: formatting, lint rules and types
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: measured retrieval numbers (ingestion throughput, hit rate, latency) for PROFILE
+bench: install-dev models
+	$(BIN)/python -m benchmarks.retrieval --profile $(PROFILE)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output bench-output

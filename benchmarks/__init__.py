@@ -1,0 +1,1 @@
+"""Performance and quality measurements, run by `make bench`."""
