@@ -98,6 +98,10 @@ def models_list() -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Folders (read recursively) or files.")],
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="A sources.yaml/.csv to use instead of the folders' own manifests."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Index documents (.txt .md .html .pdf .docx .odt); unchanged ones are skipped."""
@@ -105,11 +109,13 @@ def ingest(
 
     from chatbot.lexical import FrenchBM25Encoder
     from chatbot.wiring import build_embedder, build_index
+    from ingestion.manifest import read_manifest_file
     from ingestion.pipeline import ChunkingOptions
     from ingestion.pipeline import ingest as run_ingest
 
     with _friendly_errors():
         settings = load_settings()
+        given_manifest = read_manifest_file(manifest) if manifest else None
         embedder = build_embedder(settings)
         index = build_index(settings, embedder)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -133,6 +139,7 @@ def ingest(
                     max_file_bytes=int(settings.max_file_mb * 1e6),
                     on_file=on_file,
                     on_start=lambda total: bar.update(task, total=total),
+                    manifest=given_manifest,
                 )
         finally:
             index.close()

@@ -168,9 +168,11 @@ class QdrantIndex:
         chunks: Sequence[Chunk],
         dense: Sequence[Sequence[float]],
         sparse: Sequence[SparseVector],
+        replace: bool = True,
     ) -> None:
-        """Remove a document's chunks and write its new ones."""
-        self.delete_document(source_id)
+        """Write a document's chunks, first removing its old ones unless it is known to be new."""
+        if replace:
+            self.delete_document(source_id)
         points = [
             models.PointStruct(
                 id=chunk.chunk_id,

@@ -83,8 +83,19 @@ def read_manifest(folder: Path) -> Manifest | None:
     for name in MANIFEST_NAMES:
         path = folder / name
         if path.is_file():
-            return Manifest(path, _read_csv(path) if name.endswith(".csv") else _read_yaml(path))
+            return read_manifest_file(path)
     return None
+
+
+def read_manifest_file(path: Path) -> Manifest:
+    """Read a manifest file (.yaml, .yml or .csv) wherever it is."""
+    if not path.is_file():
+        raise ManifestError(f"manifest {path} does not exist.")
+    if path.suffix.lower() == ".csv":
+        return Manifest(path, _read_csv(path))
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        return Manifest(path, _read_yaml(path))
+    raise ManifestError(f"manifest {path} must be a .yaml, .yml or .csv file.")
 
 
 def _read_yaml(path: Path) -> list[ManifestEntry]:

@@ -74,8 +74,13 @@ class _Pending:
         return sum(len(chunks) for _, chunks, _ in self.chunks)
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[FoundFile], list[Path], list[dict[str, str]]]:
-    """Files to ingest, the folders given (whose vanished documents are removed), and errors."""
+def discover(
+    paths: Iterable[Path], manifest: Manifest | None = None
+) -> tuple[list[FoundFile], list[Path], list[dict[str, str]]]:
+    """Files to ingest, the folders given (whose vanished documents are removed), and errors.
+
+    A manifest given here applies to every path instead of the folders' own manifests.
+    """
     found: list[FoundFile] = []
     folders: list[Path] = []
     errors: list[dict[str, str]] = []
@@ -83,7 +88,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[FoundFile], list[Path], list[d
         path = given.expanduser().resolve()
         if path.is_dir():
             folders.append(path)
-            manifest = read_manifest(path)
+            folder_manifest = manifest or read_manifest(path)
             patterns = read_ignore_patterns(path)
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
                 relative = PurePosixPath(file.relative_to(path).as_posix())
@@ -93,10 +98,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[FoundFile], list[Path], list[d
                     continue
                 if is_ignored(relative, patterns) or not supported(file):
                     continue
-                found.append(FoundFile(file, path, manifest))
+                found.append(FoundFile(file, path, folder_manifest))
         elif path.is_file():
             if supported(path):
-                found.append(FoundFile(path, path.parent, read_manifest(path.parent)))
+                found.append(FoundFile(path, path.parent, manifest or read_manifest(path.parent)))
             else:
                 errors.append(
                     {"path": str(given), "error": f"unsupported file type {path.suffix!r}"}
@@ -140,10 +145,11 @@ def ingest(
     max_file_bytes: int,
     on_file: FileDone | None = None,
     on_start: Callable[[int], None] | None = None,
+    manifest: Manifest | None = None,
 ) -> IngestReport:
     """Bring the index in line with the given files and folders; report what changed."""
     started = time.perf_counter()
-    found, folders, errors = discover(paths)
+    found, folders, errors = discover(paths, manifest)
     report = IngestReport(failed=errors)
     if on_start is not None:
         on_start(len(found))
@@ -252,7 +258,7 @@ def _write(
         vectors = dense[position : position + len(chunks)]
         position += len(chunks)
         sparse = [encoder.encode_document(chunk.embedding_text()) for chunk in chunks]
-        index.replace_document(source_id, chunks, vectors, sparse)
+        index.replace_document(source_id, chunks, vectors, sparse, replace=is_update)
         if is_update:
             report.updated += 1
         else:
