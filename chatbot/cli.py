@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from chatbot.domain import GuichetError, Passage, SearchFilters
+from chatbot.serialize import passage_json
 from chatbot.settings import ModelProfile, Settings
 
 app = typer.Typer(
@@ -159,24 +160,6 @@ def ingest(
         raise typer.Exit(1)
 
 
-def passage_json(passage: Passage) -> dict[str, Any]:
-    """A passage as the JSON object printed by `guichet search` and the API."""
-    chunk = passage.chunk
-    return {
-        "source_id": chunk.source.source_id,
-        "title": chunk.source.title,
-        "url": chunk.source.url,
-        "page": chunk.page,
-        "score": round(passage.score, 6),
-        "text": chunk.text,
-        "headings": list(chunk.headings),
-        "commune": chunk.source.commune,
-        "chunk_id": chunk.chunk_id,
-        "dense_score": passage.dense_score,
-        "lexical_score": passage.lexical_score,
-    }
-
-
 @app.command()
 def search(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
@@ -241,6 +224,40 @@ def _print_passage(passage: Passage) -> None:
         out.print(f"   {chunk.source.url}")
     excerpt = chunk.text if len(chunk.text) < 300 else chunk.text[:300] + "…"
     out.print("   " + excerpt.replace("\n", "\n   "))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    session: Annotated[
+        str | None, typer.Option("--session", help="Continue this conversation (its session_id).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON object.")] = False,
+) -> None:
+    """Answer a question from the indexed documents, with its sources."""
+    from chatbot.chat import answer_payload, open_turn, record_turn
+    from chatbot.wiring import build_services
+
+    with _friendly_errors():
+        settings = load_settings()
+        services = build_services(settings)
+        try:
+            turn = open_turn(services.log, settings, question, session)
+            answer = services.answerer.answer(turn.message, turn.history)
+            payload = answer_payload(turn, answer, record_turn(services.log, turn, answer))
+        finally:
+            services.close()
+    if as_json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    out.print(payload["answer"])
+    for citation in payload["citations"]:
+        page = f", p. {citation['page']}" if citation["page"] else ""
+        link = citation["url"] or f"(source {citation['source_id']})"
+        out.print(f"  [{citation['n']}] {citation['title']}{page} — {link}")
+    err.print(
+        f"[dim]session {payload['session_id']} · {payload['timings']['total_ms'] / 1000:.1f} s[/]"
+    )
 
 
 @app.command()

@@ -157,6 +157,24 @@ class QdrantIndex:
             if offset is None:
                 return found
 
+    def document_chunks(self, source_id: str) -> list[Chunk]:
+        """A document's chunks in reading order."""
+        points, _ = self._call(
+            "read a document",
+            self._client.scroll,
+            self.collection,
+            scroll_filter=models.Filter(
+                must=[
+                    models.FieldCondition(key="source_id", match=models.MatchValue(value=source_id))
+                ]
+            ),
+            limit=10_000,
+            with_payload=True,
+            with_vectors=False,
+        )
+        chunks = [_chunk_from_payload(str(p.id), p.payload or {}) for p in points]
+        return sorted(chunks, key=lambda chunk: chunk.index)
+
     def count(self) -> int:
         """Number of chunks in the collection."""
         result = self._call("count chunks", self._client.count, self.collection, exact=True)

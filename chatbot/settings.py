@@ -122,7 +122,88 @@ class Settings(BaseSettings):
         default=60, ge=1, description="Constant of reciprocal-rank fusion (higher flattens ranks)."
     )
 
-    @field_validator("data_dir", "models_dir", "llm_path", "embedder_path", mode="after")
+    # Generation
+    llm_backend: Literal["llama_cpp", "openai"] = Field(
+        default="llama_cpp",
+        description="'llama_cpp': the model runs in this process; 'openai': any "
+        "OpenAI-compatible server (llama_cpp.server, vLLM, a sovereign API) at llm_base_url.",
+    )
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1",
+        description="Base URL of the OpenAI-compatible server (with /v1) when llm_backend=openai.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the OpenAI-compatible server, if it needs one."
+    )
+    llm_model: str = Field(
+        default="guichet",
+        description="Model name sent to the OpenAI-compatible server.",
+    )
+    llm_context: int = Field(
+        default=4096, ge=512, le=131072, description="Context window of the in-process model."
+    )
+    llm_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the in-process model (default: all cores)."
+    )
+    llm_gpu_layers: int = Field(
+        default=0, ge=-1, description="Layers offloaded to the GPU (-1: all; needs a CUDA build)."
+    )
+    max_answer_tokens: int = Field(
+        default=320, ge=16, le=4096, description="Longest answer, in tokens."
+    )
+    temperature: float = Field(
+        default=0.1, ge=0.0, le=2.0, description="Sampling temperature (low = faithful)."
+    )
+    generation_timeout_s: float = Field(
+        default=120.0, gt=0, description="An answer still generating after this is cut short."
+    )
+    queue_size: int = Field(
+        default=8,
+        ge=0,
+        le=1000,
+        description="Requests allowed to wait for the model; more get HTTP 503 with Retry-After.",
+    )
+    queue_timeout_s: float = Field(
+        default=60.0, gt=0, description="Longest wait for the model before giving up (HTTP 503)."
+    )
+
+    # Answering
+    relevance_threshold: float | None = Field(
+        default=None,
+        description="Least dense similarity for a passage to count as relevant; below it for "
+        "every passage, the bot abstains (default: calibrated per embedder).",
+    )
+    context_passages: int = Field(
+        default=4, ge=1, le=20, description="Passages shown to the model for one answer."
+    )
+    support_threshold: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="Least support score for a cited sentence to count as backed by its source.",
+    )
+    max_message_chars: int = Field(
+        default=1500, ge=10, le=20000, description="Longest accepted question, in characters."
+    )
+    max_history_turns: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="Exchanges allowed in one conversation before a new one must be started.",
+    )
+    contacts_file: Path | None = Field(
+        default=None,
+        description="YAML table of human contacts given when the bot declines "
+        "(default: contacts.yaml of the demo corpus).",
+    )
+    authority_name: str = Field(
+        default="la Communauté d'agglomération Paris-Saclay",
+        description="How the assistant names the authority it serves.",
+    )
+
+    @field_validator(
+        "data_dir", "models_dir", "llm_path", "embedder_path", "contacts_file", mode="after"
+    )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -137,6 +218,11 @@ class Settings(BaseSettings):
     def resolved_models_dir(self) -> Path:
         """Where model files live."""
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def log_path(self) -> Path:
+        """SQLite file of the conversation log."""
+        return self.data_dir / "conversations.sqlite3"
 
     @property
     def qdrant_path(self) -> Path:

@@ -1,55 +1,61 @@
-"""FastAPI application factory: health, search and the page at '/'."""
+"""FastAPI application factory: chat, health, search, sources and the page at '/'."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from chatbot import __version__
+from chatbot.api.chat_routes import ServicesDep
+from chatbot.api.chat_routes import router as chat_router
+from chatbot.api.errors import install_error_handlers
 from chatbot.domain import SearchFilters
+from chatbot.serialize import passage_json
 from chatbot.settings import Settings
-from chatbot.wiring import SearchServices, build_search_services
+from chatbot.wiring import Services, build_services
 
 
-def get_services(request: Request) -> SearchServices:
-    """The services built at start-up."""
-    services: SearchServices = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[SearchServices, Depends(get_services)]
-
-
-def create_app(settings: Settings, services: SearchServices | None = None) -> FastAPI:
-    """Build the app; models and index are loaded here so that errors show before serving."""
-    services = services or build_search_services(settings)
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """Build the app; models and index load here, so that errors show before serving."""
+    built = services or build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        services.close()
+        built.close()
 
     app = FastAPI(
         title="Guichet",
         version=__version__,
-        description="Citizen assistant answering from the authority's own documents.",
+        description="Citizen assistant answering from the authority's own documents, with sources.",
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.services = services
+    app.state.services = built
+    install_error_handlers(app)
+    app.include_router(chat_router)
 
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:
-        """Whether the embedder and the index are loaded, and how many chunks are indexed."""
+        """Whether the model, the embedder and the index are loaded."""
+        queue = getattr(services.generator, "queue", None)
         return {
             "status": "ok",
             "version": __version__,
-            "embedder": services.embedder.name,
-            "index": {"collection": services.index.collection, "chunks": services.index.count()},
+            "model": services.generator.name,
+            "llm_backend": services.settings.llm_backend,
+            "embedder": services.search.embedder.name,
+            "index": {
+                "collection": services.search.index.collection,
+                "chunks": services.search.index.count(),
+            },
+            "queue": {"waiting": queue.waiting, "size": queue.size} if queue else None,
         }
 
     @app.get("/api/search", tags=["search"])
@@ -60,22 +66,31 @@ def create_app(settings: Settings, services: SearchServices | None = None) -> Fa
         commune: Annotated[list[str] | None, Query()] = None,
     ) -> list[dict[str, Any]]:
         """The passages that best match a question."""
-        from chatbot.cli import passage_json
-
         filters = SearchFilters(communes=tuple(commune or ()))
-        return [passage_json(p) for p in services.retriever.search(q, limit, filters)]
+        return [passage_json(p) for p in services.search.retriever.search(q, limit, filters)]
+
+    @app.get("/sources/{source_id}", response_class=HTMLResponse, tags=["sources"])
+    def source_page(source_id: str, services: ServicesDep) -> str:
+        """A readable copy of an indexed document (for documents without a public URL)."""
+        chunks = services.search.index.document_chunks(source_id)
+        if not chunks:
+            raise HTTPException(404, f"Aucun document « {source_id} » dans l'index.")
+        title = html.escape(chunks[0].source.title)
+        parts = []
+        for chunk in chunks:
+            heading = " › ".join(chunk.headings)
+            page = f" (page {chunk.page})" if chunk.page else ""
+            if heading or page:
+                parts.append(f"<h2>{html.escape(heading)}{page}</h2>")
+            parts.extend(f"<p>{html.escape(line)}</p>" for line in chunk.text.splitlines())
+        return (
+            f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            f"<body><main><h1>{title}</h1>{''.join(parts)}</main></body></html>"
+        )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
-        return _HOME
+        return resources.files("chatbot.web").joinpath("index.html").read_text(encoding="utf-8")
 
     return app
-
-
-_HOME = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Guichet</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Guichet</h1>
-<p>Le service est en marche. État&nbsp;: <a href="/api/health">/api/health</a>,
-documentation de l'API&nbsp;: <a href="/docs">/docs</a>.</p></main></body></html>
-"""

@@ -1,0 +1,300 @@
+"""The answering pipeline, as plain steps over domain types.
+
+language -> standalone question -> hybrid retrieval -> relevance gate -> prompt with numbered
+sources -> generation (streamed) -> leak and abstention checks -> citation check -> answer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator as Coroutine
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chatbot.citations import CitationCheck, best_excerpt, check_citations, lexical_support
+from chatbot.contacts import Contact, ContactBook
+from chatbot.domain import Passage
+from chatbot.generation import GenerationOptions, Generator
+from chatbot.language import detect_language
+from chatbot.messages import decline_message, is_out_of_scope
+from chatbot.prompts import (
+    NO_ANSWER,
+    PROMPT_VERSION,
+    Prompt,
+    build_prompt,
+    condense_messages,
+    leaks_rules,
+    new_canary,
+    says_no_answer,
+)
+from chatbot.retrieval import Retriever
+
+History = Sequence[tuple[str, str]]
+Embed = Callable[[Sequence[str]], list[list[float]]]
+
+# Least dense (cosine) similarity of the best passage for the question to count as answerable,
+# per embedder; measured on the demo corpus (see README, "Measured").
+DEFAULT_RELEVANCE = {"embeddinggemma-300m": 0.40, "all-minilm-l6-v2": 0.30}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source cited by the answer, as shown to the resident."""
+
+    n: int
+    source_id: str
+    title: str
+    url: str
+    page: int | None
+    excerpt: str
+    supported: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The citation as the API returns it."""
+        return {"n": self.n, "source_id": self.source_id, "title": self.title, "url": self.url,
+                "page": self.page, "excerpt": self.excerpt, "supported": self.supported}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one question: the text and everything needed to audit it."""
+
+    text: str
+    language: str
+    abstained: bool
+    reason: str | None
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    retrieved: tuple[Passage, ...]
+    standalone_question: str
+    check: CitationCheck | None
+    contact: Contact | None
+    timings: dict[str, float]
+    tokens: int
+    prompt_version: str = PROMPT_VERSION
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer being generated."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnsweringConfig:
+    """Knobs of the pipeline, from the settings."""
+
+    authority: str
+    relevance_threshold: float
+    context_passages: int = 4
+    context_chars: int = 1800
+    candidates: int = 8
+    support_threshold: float = 0.45
+    generation: GenerationOptions = field(default_factory=GenerationOptions)
+    condense_followups: bool = True
+
+
+class Answerer:
+    """Answers questions from the retriever's passages with the generator."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator,
+        contacts: ContactBook,
+        config: AnsweringConfig,
+        embed: Embed | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.contacts = contacts
+        self.config = config
+        self.embed = embed
+        self.canary = new_canary()  # one per process, so that the rules' prefix stays cacheable
+
+    def answer(self, question: str, history: History = ()) -> Answer:
+        """The full answer (consumes the stream)."""
+        final = None
+        for event in self.stream(question, history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def stream(self, question: str, history: History = ()) -> Iterator[Token | Answer]:
+        """Yield the answer's tokens as they come, then the checked Answer (authoritative)."""
+        clock = _Clock()
+        language = detect_language(question, default=_last_language(history))
+        clock.mark("language_ms")
+        if is_out_of_scope(question):
+            yield self._decline("out_of_scope", question, language, question, (), (), clock)
+            return
+        standalone = self.condense(question, history) if history else question
+        clock.mark("condense_ms")
+        retrieved = self.retriever.search(standalone, limit=self.config.candidates)
+        clock.mark("retrieval_ms")
+        relevant = [
+            p for p in retrieved if (p.dense_score or 0.0) >= self.config.relevance_threshold
+        ]
+        if not relevant:
+            yield self._decline(
+                "no_relevant_sources", question, language, standalone, retrieved, (), clock
+            )
+            return
+        shown = select_context(
+            relevant[: self.config.context_passages], standalone, self.config.context_chars
+        )
+        prompt = build_prompt(
+            standalone, shown, language, self.config.authority, history, self.canary
+        )
+        text, tokens = yield from self._generate(prompt, clock)
+        if leaks_rules(text, prompt):
+            yield self._decline(
+                "prompt_leak", question, language, standalone, retrieved, shown, clock, tokens
+            )
+            return
+        check = check_citations(text, shown, self.config.support_threshold, self.embed)
+        clock.mark("citation_check_ms")
+        if says_no_answer(text) and not check.cited:
+            yield self._decline(
+                "model_declined", question, language, standalone, retrieved, shown, clock, tokens
+            )
+            return
+        if not any(sentence.supported for sentence in check.sentences):
+            yield self._decline(
+                "unsupported_answer",
+                question,
+                language,
+                standalone,
+                retrieved,
+                shown,
+                clock,
+                tokens,
+            )
+            return
+        yield Answer(
+            text=check.text, language=language, abstained=False, reason=None,
+            citations=_citations(check, shown), passages=tuple(shown), retrieved=tuple(retrieved),
+            standalone_question=standalone, check=check, contact=None,
+            timings=clock.finish(), tokens=tokens, model=self.generator.name,
+        )  # fmt: skip
+
+    def _generate(self, prompt: Prompt, clock: _Clock) -> Coroutine[Token, None, tuple[str, int]]:
+        """Stream tokens, holding back what could still be the no-answer marker or a leak."""
+        text = ""
+        sent = 0
+        tokens = 0
+        for piece in self.generator.stream(prompt.messages, self.config.generation):
+            if tokens == 0:
+                clock.mark("first_token_ms")
+            tokens += 1
+            text += piece
+            if prompt.canary in text:
+                break
+            stripped = text.strip()
+            if NO_ANSWER.startswith(stripped) or stripped.startswith(NO_ANSWER):
+                continue
+            safe = len(text) - len(prompt.canary)  # never emit a partial canary
+            if safe > sent:
+                yield Token(text[sent:safe])
+                sent = safe
+        if tokens == 0:
+            clock.mark("first_token_ms")
+        clock.mark("generation_ms")
+        if sent < len(text) and prompt.canary not in text:
+            yield Token(text[sent:])
+        return text, tokens
+
+    def condense(self, question: str, history: History) -> str:
+        """A follow-up rewritten to stand alone (falls back to joining it to the last question)."""
+        fallback = f"{history[-1][0]} {question}"
+        if not self.config.condense_followups:
+            return fallback
+        options = GenerationOptions(max_tokens=60, temperature=0.0, timeout_s=20.0)
+        pieces = list(self.generator.stream(condense_messages(question, history), options))
+        rewritten = "".join(pieces).strip().splitlines()[0].strip(" \"'«»") if pieces else ""
+        if not rewritten or len(rewritten) > 300 or len(rewritten) < 5:
+            return fallback
+        return rewritten
+
+    def _decline(
+        self,
+        reason: str,
+        question: str,
+        language: str,
+        standalone: str,
+        retrieved: Sequence[Passage],
+        shown: Sequence[Passage],
+        clock: _Clock,
+        tokens: int = 0,
+    ) -> Answer:
+        contact = self.contacts.for_question(question)
+        text = decline_message(reason, language, self.config.authority, contact)
+        return Answer(
+            text=text, language=language, abstained=True, reason=reason, citations=(),
+            passages=tuple(shown), retrieved=tuple(retrieved), standalone_question=standalone,
+            check=None, contact=contact, timings=clock.finish(), tokens=tokens,
+            model=self.generator.name,
+        )  # fmt: skip
+
+
+class _Clock:
+    """Milliseconds since the start for each named step."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.marks: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        self.marks.setdefault(name, round((time.perf_counter() - self.start) * 1000, 1))
+
+    def finish(self) -> dict[str, float]:
+        self.mark("total_ms")
+        return dict(self.marks)
+
+
+def _last_language(history: History) -> str:
+    return detect_language(history[-1][0]) if history else "fr"
+
+
+def _citations(check: CitationCheck, shown: Sequence[Passage]) -> tuple[Citation, ...]:
+    citations = []
+    for n in check.cited:
+        chunk = shown[n - 1].chunk
+        sentences = [s.text for s in check.sentences if n in s.sources]
+        supported = any(s.supported for s in check.sentences if n in s.sources)
+        citations.append(Citation(n, chunk.source.source_id, chunk.source.title, chunk.source.url,
+                                  chunk.page, best_excerpt(chunk.text, sentences), supported))  # fmt: skip
+    return tuple(citations)
+
+
+def select_context(passages: Sequence[Passage], question: str, budget: int) -> list[Passage]:
+    """The passages to show, cut to their sentences closest to the question within a budget."""
+    shown: list[Passage] = []
+    remaining = budget
+    for passage in passages:
+        if remaining < 200:
+            break
+        text = passage.chunk.text
+        if len(text) > remaining:
+            text = _most_relevant_part(text, question, remaining)
+        shown.append(replace(passage, chunk=replace(passage.chunk, text=text)))
+        remaining -= len(text)
+    return shown
+
+
+def _most_relevant_part(text: str, question: str, budget: int) -> str:
+    sentences = [s for s in re.split(r"(?<=[.!?…:])\s+|\n", text) if s.strip()]
+    ranked = sorted(range(len(sentences)), key=lambda i: -lexical_support(question, sentences[i]))
+    chosen: list[int] = []
+    used = 0
+    for i in ranked:
+        if used + len(sentences[i]) + 1 > budget:
+            continue
+        chosen.append(i)
+        used += len(sentences[i]) + 1
+    return " ".join(sentences[i] for i in sorted(chosen)) or text[:budget]

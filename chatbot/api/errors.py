@@ -1,0 +1,36 @@
+"""Turn domain errors into HTTP responses with a message a person can act on."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from chatbot.chat import ConversationTooLongError, MessageRejectedError
+from chatbot.conversation_log import UnknownSessionError
+from chatbot.domain import GuichetError
+from chatbot.generation import GeneratorUnavailableError, QueueFullError
+from chatbot.index import IndexUnavailableError
+
+
+def status_for(error: GuichetError) -> tuple[int, dict[str, str]]:
+    """HTTP status and extra headers for a domain error."""
+    if isinstance(error, MessageRejectedError):
+        return error.status, {}
+    if isinstance(error, UnknownSessionError):
+        return 404, {}
+    if isinstance(error, ConversationTooLongError):
+        return 409, {}
+    if isinstance(error, QueueFullError):
+        return 503, {"Retry-After": str(error.retry_after_s)}
+    if isinstance(error, GeneratorUnavailableError | IndexUnavailableError):
+        return 503, {"Retry-After": "30"}
+    return 500, {}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handler for every domain error."""
+
+    @app.exception_handler(GuichetError)
+    async def domain_error(request: Request, error: GuichetError) -> JSONResponse:
+        status, headers = status_for(error)
+        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)

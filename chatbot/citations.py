@@ -1,0 +1,148 @@
+"""Citations: map [n] markers to sources, drop unknown ones, and check each sentence's support."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chatbot.domain import Passage
+from chatbot.lexical import tokenize
+
+_MARKER = re.compile(r"(\s*)\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+Embed = Callable[[Sequence[str]], list[list[float]]]
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    """One sentence of the answer, the sources it cites, and how well they support it."""
+
+    text: str
+    sources: tuple[int, ...]
+    support: float | None
+    supported: bool | None
+    attributed: bool = False
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    """The cleaned answer and the verdict on every sentence."""
+
+    text: str
+    sentences: tuple[CheckedSentence, ...]
+    cited: tuple[int, ...]
+    removed_markers: int
+
+    @property
+    def unsupported(self) -> int:
+        """Cited sentences whose sources do not back them."""
+        return sum(1 for s in self.sentences if s.supported is False)
+
+    @property
+    def uncited(self) -> int:
+        """Sentences that make a claim without any source."""
+        return sum(1 for s in self.sentences if not s.sources)
+
+    @property
+    def groundedness(self) -> float:
+        """Share of sentences backed by a source (0 when there are none)."""
+        if not self.sentences:
+            return 0.0
+        return sum(1 for s in self.sentences if s.supported) / len(self.sentences)
+
+
+def _clean_markers(text: str, count: int) -> tuple[str, int]:
+    """Keep markers that name a shown source as [n][m]; remove the others."""
+    removed = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal removed
+        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(2))]
+        kept = [n for n in dict.fromkeys(numbers) if 1 <= n <= count]
+        removed += len(numbers) - len(kept)
+        return match.group(1) + "".join(f"[{n}]" for n in kept) if kept else ""
+
+    return _MARKER.sub(replace, text).strip(), removed
+
+
+def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """Sentences with the markers that follow them (a marker after the full stop counts too)."""
+    pieces = [p for p in _SENTENCE.split(text) if p.strip()]
+    claims: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        leading = re.match(r"^((?:\[\d+\])+)\s*", piece)
+        if leading and claims:
+            claims[-1][1].extend(int(n) for n in re.findall(r"\d+", leading.group(1)))
+            piece = piece[leading.end() :]
+        if not piece.strip():
+            continue
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", piece)]
+        sentence = re.sub(r"\s*\[\d+\]", "", piece).strip()
+        if sentence:
+            claims.append((sentence, numbers))
+    return [(sentence, tuple(dict.fromkeys(numbers))) for sentence, numbers in claims]
+
+
+def lexical_support(sentence: str, passage_text: str) -> float:
+    """Share of the sentence's content words (stemmed) found in the passage."""
+    words = set(tokenize(sentence))
+    if not words:
+        return 1.0
+    return len(words & set(tokenize(passage_text))) / len(words)
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def check_citations(
+    answer: str,
+    passages: Sequence[Passage],
+    threshold: float,
+    embed: Embed | None = None,
+) -> CitationCheck:
+    """Clean the markers, then score each sentence against the passages it cites.
+
+    Support is the better of word overlap and embedding similarity. A sentence without a marker
+    is attributed to the passage that supports it best when that passage clears the threshold.
+    """
+    text, removed = _clean_markers(answer, len(passages))
+    claims = split_claims(text)
+    texts = [p.chunk.text for p in passages]
+    similarities: list[list[float]] = []
+    if embed is not None and claims and texts:
+        vectors = embed([sentence for sentence, _ in claims] + texts)
+        sentence_vectors, passage_vectors = vectors[: len(claims)], vectors[len(claims) :]
+        similarities = [[_cosine(s, p) for p in passage_vectors] for s in sentence_vectors]
+    checked = []
+    for index, (sentence, numbers) in enumerate(claims):
+        scores = [
+            max(
+                lexical_support(sentence, texts[n]), similarities[index][n] if similarities else 0.0
+            )
+            for n in range(len(texts))
+        ]
+        if numbers:
+            support = max(scores[n - 1] for n in numbers)
+            checked.append(CheckedSentence(sentence, numbers, support, support >= threshold))
+        elif scores and max(scores) >= threshold:
+            best = scores.index(max(scores)) + 1
+            checked.append(CheckedSentence(sentence, (best,), max(scores), True, attributed=True))
+        else:
+            checked.append(CheckedSentence(sentence, (), max(scores) if scores else None, False))
+    cited = tuple(dict.fromkeys(n for s in checked for n in s.sources))
+    return CitationCheck(text, tuple(checked), cited, removed)
+
+
+def best_excerpt(passage_text: str, sentences: Sequence[str], limit: int = 300) -> str:
+    """The passage's sentence that shares most words with the citing sentences."""
+    candidates = [s for s in re.split(r"(?<=[.!?…])\s+|\n", passage_text) if s.strip()]
+    if not candidates:
+        return passage_text[:limit]
+    claim = " ".join(sentences)
+    best = max(candidates, key=lambda c: lexical_support(c, claim))
+    return best if len(best) <= limit else best[: limit - 1] + "…"

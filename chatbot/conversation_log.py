@@ -1,0 +1,116 @@
+"""Minimal conversation log in SQLite, behind the small interface the GDPR store will replace."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from chatbot.domain import GuichetError
+
+
+class UnknownSessionError(GuichetError):
+    """A session id that this service never gave out (or has erased)."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question and its answer, as logged."""
+
+    session_id: str
+    question: str
+    answer: str
+    language: str
+    abstained: bool
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ConversationLog(Protocol):
+    """Where conversations are kept."""
+
+    def new_session(self) -> str: ...
+    def require_session(self, session_id: str) -> None: ...
+    def history(self, session_id: str, limit: int) -> list[tuple[str, str]]: ...
+    def turns(self, session_id: str) -> int: ...
+    def record(self, exchange: Exchange) -> str: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS exchanges (
+    id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), created REAL NOT NULL,
+    question TEXT NOT NULL, answer TEXT NOT NULL, language TEXT NOT NULL, abstained INTEGER NOT NULL,
+    citations TEXT NOT NULL, timings TEXT NOT NULL, extra TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exchanges_session ON exchanges(session_id, created);
+"""
+
+
+class SqliteConversationLog:
+    """A SQLite file in write-ahead-log mode; safe to use from several threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def new_session(self) -> str:
+        """A new random session id."""
+        session_id = secrets.token_urlsafe(18)
+        with self._lock:
+            self._db.execute("INSERT INTO sessions VALUES (?, ?)", (session_id, time.time()))
+        return session_id
+
+    def require_session(self, session_id: str) -> None:
+        """Raise UnknownSessionError unless the session exists."""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise UnknownSessionError(
+                "Conversation inconnue ou expirée : commencez une nouvelle conversation "
+                "(sans session_id)."
+            )
+
+    def history(self, session_id: str, limit: int) -> list[tuple[str, str]]:
+        """The last `limit` (question, answer) pairs, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT question, answer FROM exchanges WHERE session_id = ? "
+                "ORDER BY created DESC LIMIT ?",
+                (session_id, limit),
+            ).fetchall()
+        return [(str(q), str(a)) for q, a in reversed(rows)]
+
+    def turns(self, session_id: str) -> int:
+        """Exchanges so far in a session."""
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM exchanges WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        return int(count)
+
+    def record(self, exchange: Exchange) -> str:
+        """Store an exchange; return its id."""
+        answer_id = secrets.token_urlsafe(12)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO exchanges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (answer_id, exchange.session_id, time.time(), exchange.question, exchange.answer,
+                 exchange.language, int(exchange.abstained), json.dumps(exchange.citations),
+                 json.dumps(exchange.timings), json.dumps(exchange.extra, default=str)),
+            )  # fmt: skip
+        return answer_id
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
