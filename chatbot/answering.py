@@ -193,10 +193,9 @@ class Answerer:
                 clock.mark("first_token_ms")
             tokens += 1
             text += piece
-            if prompt.canary in text:
+            if prompt.canary in text or is_looping(text):
                 break
-            stripped = text.strip()
-            if NO_ANSWER.startswith(stripped) or stripped.startswith(NO_ANSWER):
+            if _may_be_no_answer(text):
                 continue
             safe = len(text) - len(prompt.canary)  # never emit a partial canary
             if safe > sent:
@@ -205,7 +204,7 @@ class Answerer:
         if tokens == 0:
             clock.mark("first_token_ms")
         clock.mark("generation_ms")
-        if sent < len(text) and prompt.canary not in text:
+        if sent < len(text) and prompt.canary not in text and not _may_be_no_answer(text):
             yield Token(text[sent:])
         return text, tokens
 
@@ -240,6 +239,19 @@ class Answerer:
             check=None, contact=contact, timings=clock.finish(), tokens=tokens,
             model=self.generator.name,
         )  # fmt: skip
+
+
+def _may_be_no_answer(text: str) -> bool:
+    """Whether the text is, or may still become, the no-answer marker (held back from streams)."""
+    stripped = text.strip()
+    return NO_ANSWER.startswith(stripped) or stripped.startswith(NO_ANSWER)
+
+
+def is_looping(text: str, window: int = 40, repeats: int = 3) -> bool:
+    """Whether the text's last `window` characters already occurred `repeats` times (a loop)."""
+    if len(text) < window * repeats:
+        return False
+    return text.count(text[-window:]) >= repeats
 
 
 class _Clock:

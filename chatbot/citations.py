@@ -107,8 +107,9 @@ def check_citations(
 ) -> CitationCheck:
     """Clean the markers, then score each sentence against the passages it cites.
 
-    Support is the better of word overlap and embedding similarity. A sentence without a marker
-    is attributed to the passage that supports it best when that passage clears the threshold.
+    Support is word overlap, averaged with embedding similarity when an embedder is given. A
+    sentence without a marker is attributed to the passage that supports it best when that
+    passage clears the threshold and the sentence has at least three content words.
     """
     text, removed = _clean_markers(answer, len(passages))
     claims = split_claims(text)
@@ -120,16 +121,16 @@ def check_citations(
         similarities = [[_cosine(s, p) for p in passage_vectors] for s in sentence_vectors]
     checked = []
     for index, (sentence, numbers) in enumerate(claims):
-        scores = [
-            max(
-                lexical_support(sentence, texts[n]), similarities[index][n] if similarities else 0.0
-            )
-            for n in range(len(texts))
-        ]
+        lexical = [lexical_support(sentence, text) for text in texts]
+        scores = (
+            [(word + similarities[index][n]) / 2 for n, word in enumerate(lexical)]
+            if similarities
+            else lexical
+        )
         if numbers:
             support = max(scores[n - 1] for n in numbers)
             checked.append(CheckedSentence(sentence, numbers, support, support >= threshold))
-        elif scores and max(scores) >= threshold:
+        elif scores and max(scores) >= threshold and len(set(tokenize(sentence))) >= 3:
             best = scores.index(max(scores)) + 1
             checked.append(CheckedSentence(sentence, (best,), max(scores), True, attributed=True))
         else:

@@ -37,6 +37,7 @@ class GenerationOptions:
     temperature: float = 0.1
     timeout_s: float = 120.0
     stop: tuple[str, ...] = ()
+    repeat_penalty: float = 1.1
 
 
 class Generator(Protocol):
@@ -151,6 +152,7 @@ class LlamaCppGenerator:
                 max_tokens=options.max_tokens,
                 temperature=options.temperature,
                 stop=list(options.stop) or None,
+                repeat_penalty=options.repeat_penalty,
                 stream=True,
             )
             try:

@@ -1,0 +1,63 @@
+from chatbot.citations import best_excerpt, check_citations, lexical_support, split_claims
+from tests.fakes import passage
+
+POOL = passage(
+    "piscine", "La piscine ouvre du mardi au dimanche de 10 h à 19 h. L'entrée coûte 3 euros."
+)
+LIB = passage("biblio", "L'inscription à la médiathèque est gratuite pour tous les habitants.")
+
+
+def test_markers_after_or_before_the_full_stop() -> None:
+    assert split_claims("Ouvert le mardi [1]. Gratuit. [2] Fin.") == [
+        ("Ouvert le mardi.", (1,)),
+        ("Gratuit.", (2,)),
+        ("Fin.", ()),
+    ]
+
+
+def test_grouped_and_unknown_markers() -> None:
+    check = check_citations("La piscine ouvre le mardi [1, 2, 9].", [POOL, LIB], threshold=0.4)
+    assert check.text == "La piscine ouvre le mardi [1][2]."
+    assert check.removed_markers == 1
+    assert check.cited == (1, 2)
+
+
+def test_supported_and_unsupported_sentences_are_told_apart() -> None:
+    check = check_citations(
+        "La piscine ouvre du mardi au dimanche [1]. Le maire est élu pour six ans [2].",
+        [POOL, LIB],
+        threshold=0.5,
+    )
+    first, second = check.sentences
+    assert first.supported and not second.supported
+    assert check.unsupported == 1 and check.groundedness == 0.5
+
+
+def test_uncited_claim_is_attributed_when_a_passage_backs_it() -> None:
+    check = check_citations(
+        "L'inscription à la médiathèque est gratuite.", [POOL, LIB], threshold=0.5
+    )
+    [sentence] = check.sentences
+    assert sentence.attributed and sentence.sources == (2,) and sentence.supported
+
+
+def test_uncited_unbacked_claim_is_counted() -> None:
+    check = check_citations("Le stationnement est interdit la nuit.", [POOL], threshold=0.5)
+    assert check.uncited == 1 and check.groundedness == 0.0
+
+
+def test_semantic_similarity_is_averaged_in() -> None:
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]  # every text identical in meaning
+
+    lexical_only = check_citations("Horaires d'été variables [1].", [POOL], threshold=0.5)
+    with_embed = check_citations(
+        "Horaires d'été variables [1].", [POOL], threshold=0.5, embed=embed
+    )
+    assert lexical_only.sentences[0].support == 0.0
+    assert with_embed.sentences[0].support == 0.5
+
+
+def test_lexical_support_and_excerpt() -> None:
+    assert lexical_support("piscine mardi", POOL.chunk.text) == 1.0
+    assert best_excerpt(POOL.chunk.text, ["L'entrée coûte 3 euros."]) == "L'entrée coûte 3 euros."
