@@ -1,0 +1,174 @@
+"""The chat API on the demo corpus with the small models: mechanics, limits and errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from chatbot.api.app import create_app
+from chatbot.wiring import Services, build_search_services, build_services
+from ingestion.pipeline import ChunkingOptions, ingest
+from tests.conftest import CORPUS, make_settings, require_models
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
+    """A data folder with the demo corpus ingested (small profile)."""
+    require_models(models_dir, "small")
+    folder = tmp_path_factory.mktemp("chat")
+    settings = make_settings(folder, models_dir, "small")
+    search = build_search_services(settings)
+    ingest([CORPUS], search.index, search.embedder, search.encoder,
+           ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**7)  # fmt: skip
+    search.close()
+    return folder
+
+
+def _client(data: Path, models_dir: Path, **extra: Any) -> Iterator[tuple[TestClient, Services]]:
+    settings = make_settings(data, models_dir, "small", max_answer_tokens=24, **extra)
+    services = build_services(settings)
+    with TestClient(create_app(settings, services)) as client:
+        yield client, services
+
+
+@pytest.fixture(scope="module")
+def open_gate(data: Path, models_dir: Path) -> Iterator[tuple[TestClient, Services]]:
+    """Every question reaches the model (relevance gate at 0)."""
+    yield from _client(data, models_dir, relevance_threshold=0.0, max_history_turns=3, queue_size=0)
+
+
+@pytest.fixture(scope="module")
+def closed_gate(
+    data: Path, models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Services]]:
+    """No passage is ever relevant enough (gate at 1); on its own copy of the index."""
+    copy = tmp_path_factory.mktemp("closed") / "copy"
+    shutil.copytree(data, copy)
+    yield from _client(copy, models_dir, relevance_threshold=1.0)
+
+
+def _events(response: Any) -> list[tuple[str, Any]]:
+    events = []
+    for block in response.text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_chat_answers_with_the_documented_shape(open_gate: tuple[TestClient, Services]) -> None:
+    client, _ = open_gate
+    body = client.post("/api/chat", json={"message": "Comment contacter le DPO ?"}).json()
+    assert {"session_id", "answer", "language", "abstained", "citations", "timings"} <= set(body)
+    assert body["language"] == "fr" and body["answer"]
+    assert body["passages"] and body["passages"][0]["text"]
+    assert body["timings"]["total_ms"] > 0 and body["tokens"] > 0
+    for citation in body["citations"]:
+        assert {"n", "source_id", "title", "url", "page", "excerpt"} <= set(citation)
+
+
+def test_stream_sends_session_tokens_sources_then_done(
+    open_gate: tuple[TestClient, Services],
+) -> None:
+    client, _ = open_gate
+    response = client.post("/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = _events(response)
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "session" and kinds[-2:] == ["sources", "done"]
+    assert "token" in kinds
+    done = events[-1][1]
+    assert done["session_id"] == events[0][1]["session_id"]
+    assert events[-2][1] == done["citations"]
+
+
+def test_follow_up_in_a_session_is_logged(
+    open_gate: tuple[TestClient, Services], data: Path
+) -> None:
+    client, _ = open_gate
+    first = client.post("/api/chat", json={"message": "Qu'est-ce que Guichet ?"}).json()
+    second = client.post(
+        "/api/chat", json={"message": "Et ses limites ?", "session_id": first["session_id"]}
+    )
+    assert second.status_code == 200 and second.json()["session_id"] == first["session_id"]
+    with sqlite3.connect(data / "data" / "conversations.sqlite3") as db:
+        rows = db.execute(
+            "SELECT question FROM exchanges WHERE session_id = ?", (first["session_id"],)
+        ).fetchall()
+    assert [r[0] for r in rows] == ["Qu'est-ce que Guichet ?", "Et ses limites ?"]
+
+
+def test_limits_give_clear_4xx(open_gate: tuple[TestClient, Services]) -> None:
+    client, _ = open_gate
+    too_long = client.post("/api/chat", json={"message": "x" * 5000})
+    assert too_long.status_code == 413 and "1500" in too_long.json()["detail"]
+    assert client.post("/api/chat", json={"message": "   "}).status_code == 422
+    assert client.post("/api/chat", json={}).status_code == 422
+    unknown = client.post("/api/chat/stream", json={"message": "Bonjour", "session_id": "nope"})
+    assert unknown.status_code == 404 and "nouvelle conversation" in unknown.json()["detail"]
+    session = client.post("/api/chat", json={"message": "Bonjour"}).json()["session_id"]
+    for _ in range(2):
+        client.post("/api/chat", json={"message": "Encore", "session_id": session})
+    full = client.post("/api/chat", json={"message": "Encore", "session_id": session})
+    assert full.status_code == 409 and "nouvelle conversation" in full.json()["detail"]
+
+
+def test_full_queue_answers_503_with_retry_after(open_gate: tuple[TestClient, Services]) -> None:
+    client, services = open_gate
+    queue = services.generator.queue  # type: ignore[attr-defined]
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        with queue.turn():
+            busy.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=occupy)
+    holder.start()
+    busy.wait(10)
+    try:
+        for path in ("/api/chat", "/api/chat/stream"):
+            refused = client.post(path, json={"message": "Bonjour"})
+            assert refused.status_code == 503, path
+            assert int(refused.headers["Retry-After"]) >= 1
+    finally:
+        release.set()
+        holder.join()
+    assert client.post("/api/chat", json={"message": "Bonjour"}).status_code == 200
+
+
+def test_nothing_relevant_declines_with_the_contact(
+    closed_gate: tuple[TestClient, Services],
+) -> None:
+    client, _ = closed_gate
+    body = client.post(
+        "/api/chat", json={"message": "Quand passe la collecte des déchets ?"}
+    ).json()
+    assert body["abstained"] and body["reason"] == "no_relevant_sources"
+    assert body["contact"]["service"] == "Service déchets et collecte"
+    assert body["contact"]["phone"] in body["answer"]
+    assert body["citations"] == [] and body["tokens"] == 0
+    english = client.post("/api/chat", json={"message": "When is the waste collected?"}).json()
+    assert english["language"] == "en" and english["answer"].startswith("I could not find")
+
+
+def test_health_sources_page_and_home(open_gate: tuple[TestClient, Services]) -> None:
+    client, _ = open_gate
+    health = client.get("/api/health").json()
+    assert health["model"] == "smollm2-135m-instruct-q4_1" and health["index"]["chunks"] > 10
+    page = client.get("/sources/guichet-presentation")
+    assert page.status_code == 200 and "<h1>" in page.text
+    assert client.get("/sources/absent").status_code == 404
+    home = client.get("/")
+    assert "/api/chat/stream" in home.text and "assistant automatique" in home.text
+    assert "/api/chat/stream" in client.get("/openapi.json").json()["paths"]
