@@ -49,6 +49,7 @@ format: install-dev
 ## bench: measured retrieval numbers (ingestion throughput, hit rate, latency) for PROFILE
 bench: install-dev models
 	$(BIN)/python -m benchmarks.retrieval --profile $(PROFILE)
+	$(BIN)/python -m benchmarks.answering --profile $(PROFILE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output bench-output

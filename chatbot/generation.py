@@ -139,6 +139,11 @@ class LlamaCppGenerator:
         self.queue = queue
         self.context = context
 
+    def reset_cache(self) -> None:
+        """Forget the evaluated prefix, so that the next prompt is processed in full."""
+        with self.queue.turn():
+            self._llm.reset()
+
     def count_tokens(self, text: str) -> int:
         """Tokens of a text for this model."""
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
