@@ -17,6 +17,7 @@ from chatbot.citations import CitationCheck, best_excerpt, check_citations, lexi
 from chatbot.contacts import Contact, ContactBook
 from chatbot.domain import Passage
 from chatbot.generation import GenerationOptions, Generator
+from chatbot.injection import looks_like_instruction, remove_instructions
 from chatbot.language import detect_language
 from chatbot.messages import decline_message, is_out_of_scope
 from chatbot.prompts import (
@@ -75,6 +76,7 @@ class Answer:
     tokens: int
     prompt_version: str = PROMPT_VERSION
     model: str = ""
+    instructions_removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,61 +129,47 @@ class Answerer:
 
     def stream(self, question: str, history: History = ()) -> Iterator[Token | Answer]:
         """Yield the answer's tokens as they come, then the checked Answer (authoritative)."""
-        clock = _Clock()
-        language = detect_language(question, default=_last_language(history))
-        clock.mark("language_ms")
-        if is_out_of_scope(question):
-            yield self._decline("out_of_scope", question, language, question, (), (), clock)
+        run = _Run(question, detect_language(question, default=_last_language(history)))
+        run.clock.mark("language_ms")
+        if is_out_of_scope(question) or looks_like_instruction(question):
+            yield self._decline("out_of_scope", run)
             return
-        standalone = self.condense(question, history) if history else question
-        clock.mark("condense_ms")
-        retrieved = self.retriever.search(standalone, limit=self.config.candidates)
-        clock.mark("retrieval_ms")
-        relevant = [
-            p for p in retrieved if (p.dense_score or 0.0) >= self.config.relevance_threshold
-        ]
+        run.standalone = self.condense(question, history) if history else question
+        run.clock.mark("condense_ms")
+        run.retrieved = self.retriever.search(run.standalone, limit=self.config.candidates)
+        run.clock.mark("retrieval_ms")
+        threshold = self.config.relevance_threshold
+        relevant = [p for p in run.retrieved if (p.dense_score or 0.0) >= threshold]
         if not relevant:
-            yield self._decline(
-                "no_relevant_sources", question, language, standalone, retrieved, (), clock
-            )
+            yield self._decline("no_relevant_sources", run)
             return
-        shown = select_context(
-            relevant[: self.config.context_passages], standalone, self.config.context_chars
-        )
+        candidates = relevant[: self.config.context_passages]
+        run.instructions_removed = sum(remove_instructions(p.chunk.text)[1] for p in candidates)
+        run.shown = select_context(candidates, run.standalone, self.config.context_chars)
+        if not run.shown:
+            yield self._decline("no_relevant_sources", run)
+            return
         prompt = build_prompt(
-            standalone, shown, language, self.config.authority, history, self.canary
+            run.standalone, run.shown, run.language, self.config.authority, history, self.canary
         )
-        text, tokens = yield from self._generate(prompt, clock)
+        text, run.tokens = yield from self._generate(prompt, run.clock)
         if leaks_rules(text, prompt):
-            yield self._decline(
-                "prompt_leak", question, language, standalone, retrieved, shown, clock, tokens
-            )
+            yield self._decline("prompt_leak", run)
             return
-        check = check_citations(text, shown, self.config.support_threshold, self.embed)
-        clock.mark("citation_check_ms")
+        check = check_citations(text, run.shown, self.config.support_threshold, self.embed)
+        run.clock.mark("citation_check_ms")
         if says_no_answer(text) and not check.cited:
-            yield self._decline(
-                "model_declined", question, language, standalone, retrieved, shown, clock, tokens
-            )
+            yield self._decline("model_declined", run)
             return
         if not any(sentence.supported for sentence in check.sentences):
-            yield self._decline(
-                "unsupported_answer",
-                question,
-                language,
-                standalone,
-                retrieved,
-                shown,
-                clock,
-                tokens,
-            )
+            yield self._decline("unsupported_answer", run)
             return
-        yield Answer(
-            text=check.text, language=language, abstained=False, reason=None,
-            citations=_citations(check, shown), passages=tuple(shown), retrieved=tuple(retrieved),
-            standalone_question=standalone, check=check, contact=None,
-            timings=clock.finish(), tokens=tokens, model=self.generator.name,
-        )  # fmt: skip
+        yield run.answer(
+            text=check.text,
+            citations=_citations(check, run.shown),
+            check=check,
+            model=self.generator.name,
+        )
 
     def _generate(self, prompt: Prompt, clock: _Clock) -> Coroutine[Token, None, tuple[str, int]]:
         """Stream tokens, holding back what could still be the no-answer marker or a leak."""
@@ -220,25 +208,11 @@ class Answerer:
             return fallback
         return rewritten
 
-    def _decline(
-        self,
-        reason: str,
-        question: str,
-        language: str,
-        standalone: str,
-        retrieved: Sequence[Passage],
-        shown: Sequence[Passage],
-        clock: _Clock,
-        tokens: int = 0,
-    ) -> Answer:
-        contact = self.contacts.for_question(question)
-        text = decline_message(reason, language, self.config.authority, contact)
-        return Answer(
-            text=text, language=language, abstained=True, reason=reason, citations=(),
-            passages=tuple(shown), retrieved=tuple(retrieved), standalone_question=standalone,
-            check=None, contact=contact, timings=clock.finish(), tokens=tokens,
-            model=self.generator.name,
-        )  # fmt: skip
+    def _decline(self, reason: str, run: _Run) -> Answer:
+        """The fixed polite answer with the contact that fits the question."""
+        contact = self.contacts.for_question(run.question)
+        text = decline_message(reason, run.language, self.config.authority, contact)
+        return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
 
 
 def _may_be_no_answer(text: str) -> bool:
@@ -269,6 +243,38 @@ class _Clock:
         return dict(self.marks)
 
 
+@dataclass
+class _Run:
+    """What one question has gathered so far, to build its Answer at any exit."""
+
+    question: str
+    language: str
+    standalone: str = ""
+    retrieved: Sequence[Passage] = ()
+    shown: Sequence[Passage] = ()
+    tokens: int = 0
+    instructions_removed: int = 0
+    clock: _Clock = field(default_factory=lambda: _Clock())
+
+    def answer(
+        self,
+        text: str,
+        model: str,
+        reason: str | None = None,
+        citations: tuple[Citation, ...] = (),
+        check: CitationCheck | None = None,
+        contact: Contact | None = None,
+    ) -> Answer:
+        """The Answer; abstained exactly when a reason is given."""
+        return Answer(
+            text=text, language=self.language, abstained=reason is not None, reason=reason,
+            citations=citations, passages=tuple(self.shown), retrieved=tuple(self.retrieved),
+            standalone_question=self.standalone or self.question, check=check, contact=contact,
+            timings=self.clock.finish(), tokens=self.tokens, model=model,
+            instructions_removed=self.instructions_removed,
+        )  # fmt: skip
+
+
 def _last_language(history: History) -> str:
     return detect_language(history[-1][0]) if history else "fr"
 
@@ -285,13 +291,15 @@ def _citations(check: CitationCheck, shown: Sequence[Passage]) -> tuple[Citation
 
 
 def select_context(passages: Sequence[Passage], question: str, budget: int) -> list[Passage]:
-    """The passages to show, cut to their sentences closest to the question within a budget."""
+    """The passages to show: instructions removed, cut to the sentences closest to the question."""
     shown: list[Passage] = []
     remaining = budget
     for passage in passages:
         if remaining < 200:
             break
-        text = passage.chunk.text
+        text, _ = remove_instructions(passage.chunk.text)
+        if not text.strip():
+            continue
         if len(text) > remaining:
             text = _most_relevant_part(text, question, remaining)
         shown.append(replace(passage, chunk=replace(passage.chunk, text=text)))

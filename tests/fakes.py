@@ -26,7 +26,7 @@ class ScriptedGenerator:
         self.prompts.append(messages)
         reply = self.replies.pop(0)
         if "{canary}" in reply:
-            canary = messages[0]["content"].rsplit("[", 1)[1].rstrip("]")
+            canary = messages[0]["content"].split("<!-- ", 1)[1].split(" -->", 1)[0]
             reply = reply.replace("{canary}", canary)
         words = reply.split(" ")
         for n, word in enumerate(words):

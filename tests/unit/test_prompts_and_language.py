@@ -71,3 +71,13 @@ def test_decline_message_names_the_contact() -> None:
     )
     assert decline_message("out_of_scope", "de", "die Stadt", contact).startswith("Ich beantworte")
     assert decline_message("x", "zz", "the town", contact).startswith("I could not find")
+
+
+def test_naming_the_authority_is_not_a_leak() -> None:
+    prompt = build_prompt(
+        "Q", [], "fr", "la Communauté d'agglomération Paris-Saclay", canary="ref-abc"
+    )
+    answer = (
+        "Guichet est l'assistant automatique de la Communauté d'agglomération Paris-Saclay [1]."
+    )
+    assert not leaks_rules(answer, prompt)
