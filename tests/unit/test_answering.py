@@ -143,3 +143,10 @@ def test_instructions_inside_documents_never_reach_the_model() -> None:
     shown = generator.prompts[0][-1]["content"]
     assert "ACCÈS" not in shown and "14 h à 19 h" in shown
     assert result.instructions_removed == 1 and not result.abstained
+
+
+def test_a_marker_tacked_onto_an_answer_is_dropped() -> None:
+    result = answerer(
+        ScriptedGenerator("La piscine ouvre du mardi au dimanche [1].\nNON_TROUVÉ")
+    ).answer("Piscine ?")
+    assert not result.abstained and result.text == "La piscine ouvre du mardi au dimanche [1]."
