@@ -172,3 +172,11 @@ def test_health_sources_page_and_home(open_gate: tuple[TestClient, Services]) ->
     home = client.get("/")
     assert "/api/chat/stream" in home.text and "assistant automatique" in home.text
     assert "/api/chat/stream" in client.get("/openapi.json").json()["paths"]
+
+
+def test_search_endpoint(open_gate: tuple[TestClient, Services]) -> None:
+    client, _ = open_gate
+    results = client.get("/api/search", params={"q": "protection des données", "limit": 2}).json()
+    assert len(results) == 2 and results[0]["source_id"] and results[0]["text"]
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
+    assert client.get("/api/search", params={"q": "x" * 2000}).status_code == 422
