@@ -93,7 +93,7 @@ class AnsweringConfig:
     authority: str
     relevance_threshold: float
     context_passages: int = 4
-    context_chars: int = 1800
+    context_chars: int = 1000
     candidates: int = 8
     support_threshold: float = 0.45
     generation: GenerationOptions = field(default_factory=GenerationOptions)

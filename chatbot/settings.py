@@ -176,6 +176,13 @@ class Settings(BaseSettings):
     context_passages: int = Field(
         default=4, ge=1, le=20, description="Passages shown to the model for one answer."
     )
+    context_chars: int = Field(
+        default=1000,
+        ge=200,
+        le=20000,
+        description="Characters of sources shown to the model; passages are cut to the sentences "
+        "closest to the question. Larger is more complete, smaller answers sooner on a CPU.",
+    )
     support_threshold: float = Field(
         default=0.45,
         ge=0.0,

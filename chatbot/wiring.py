@@ -127,6 +127,7 @@ def build_services(settings: Settings, search: SearchServices | None = None) -> 
         authority=settings.authority_name,
         relevance_threshold=relevance_threshold(settings, search.embedder.name),
         context_passages=settings.context_passages,
+        context_chars=settings.context_chars,
         support_threshold=settings.support_threshold,
         generation=GenerationOptions(
             max_tokens=settings.max_answer_tokens,

@@ -91,7 +91,7 @@ def test_english_question_gets_an_english_prompt_and_message() -> None:
     generator = ScriptedGenerator("The pool opens from Tuesday to Sunday [1].")
     result = answerer(generator).answer("What are the opening hours of the swimming pool?")
     assert result.language == "en"
-    assert "English" in generator.prompts[0][0]["content"]
+    assert generator.prompts[0][-1]["content"].endswith("LANGUE DE LA RÉPONSE : English")
     declined = answerer(ScriptedGenerator(), []).answer("When is the town hall open?")
     assert declined.text.startswith("I could not find")
 

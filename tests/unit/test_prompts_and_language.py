@@ -33,8 +33,12 @@ def test_default_language_for_undecidable_text() -> None:
 def test_prompt_puts_rules_first_and_language_in_them() -> None:
     prompt = build_prompt("Question ?", [passage("a", "Texte.")], "en", "la ville", canary="ref-x")
     system = prompt.messages[0]["content"]
-    assert "English" in system and "ref-x" in system and "la ville" in system
-    assert prompt.messages[-1]["content"].endswith("QUESTION : Question ?")
+    assert "ref-x" in system and "la ville" in system
+    assert prompt.messages[-1]["content"].endswith(
+        "QUESTION : Question ?\n\nLANGUE DE LA RÉPONSE : English"
+    )
+    french = build_prompt("Autre ?", [passage("b", "Autre.")], "fr", "la ville", canary="ref-x")
+    assert french.messages[0] == prompt.messages[0]  # the rules are the same for every request
 
 
 def test_leak_detection() -> None:
