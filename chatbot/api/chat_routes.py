@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Generator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
@@ -44,6 +46,27 @@ def chat(body: ChatRequest, services: ServicesDep) -> dict[str, Any]:
     return answer_payload(turn, answer, record_turn(services.log, turn, answer))
 
 
+async def closing_stream(events: Generator[str, None, None]) -> AsyncIterator[str]:
+    """Iterate a blocking generator in a worker thread and always close it, even when the
+    client goes away mid-answer: closing it ends the generation and frees the model."""
+    lock = threading.Lock()  # close() must never run while next() is running
+
+    def step() -> str | None:
+        with lock:
+            return next(events, None)
+
+    def close() -> None:
+        with lock:
+            events.close()
+
+    try:
+        while (item := await anyio.to_thread.run_sync(step)) is not None:
+            yield item
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(close)
+
+
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -57,7 +80,7 @@ def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
     turn = open_turn(services.log, services.settings, body.message, body.session_id)
     _refuse_when_full(services)
 
-    def events() -> Iterator[str]:
+    def events() -> Generator[str, None, None]:
         yield _sse("session", {"session_id": turn.session_id})
         try:
             for event in stream_turn(services.answerer, turn):
@@ -72,7 +95,7 @@ def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
             yield _sse("error", {"status": status, "detail": str(error)})
 
     return StreamingResponse(
-        events(),
+        closing_stream(events()),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

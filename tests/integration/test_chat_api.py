@@ -6,6 +6,7 @@ import json
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,42 @@ def test_search_endpoint(open_gate: tuple[TestClient, Services]) -> None:
     assert len(results) == 2 and results[0]["source_id"] and results[0]["text"]
     assert client.get("/api/search", params={"q": ""}).status_code == 422
     assert client.get("/api/search", params={"q": "x" * 2000}).status_code == 422
+
+
+def test_a_client_leaving_mid_stream_frees_the_model(
+    open_gate: tuple[TestClient, Services],
+) -> None:
+    import socket
+
+    import httpx
+    import uvicorn
+
+    _, services = open_gate
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(services.settings, services)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        with httpx.stream("POST", f"{base}/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"},
+                          timeout=120) as response:  # fmt: skip
+            for line in response.iter_lines():
+                if line.startswith("event: token"):
+                    break  # the resident closes the widget while the answer streams
+        queue = services.generator.queue  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 30
+        while queue.is_full() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = httpx.post(f"{base}/api/chat", json={"message": "Bonjour"}, timeout=120)
+        assert after.status_code == 200  # with queue_size=0, a lock left held would answer 503
+    finally:
+        server.should_exit = True
+        thread.join(30)
