@@ -144,8 +144,9 @@ class Answerer:
             yield self._decline("no_relevant_sources", run)
             return
         candidates = relevant[: self.config.context_passages]
-        run.instructions_removed = sum(remove_instructions(p.chunk.text)[1] for p in candidates)
-        run.shown = select_context(candidates, run.standalone, self.config.context_chars)
+        run.shown, run.instructions_removed = select_context(
+            candidates, run.standalone, self.config.context_chars
+        )
         if not run.shown:
             yield self._decline("no_relevant_sources", run)
             return
@@ -292,21 +293,25 @@ def _citations(check: CitationCheck, shown: Sequence[Passage]) -> tuple[Citation
     return tuple(citations)
 
 
-def select_context(passages: Sequence[Passage], question: str, budget: int) -> list[Passage]:
-    """The passages to show: instructions removed, cut to the sentences closest to the question."""
+def select_context(
+    passages: Sequence[Passage], question: str, budget: int
+) -> tuple[list[Passage], int]:
+    """The passages to show, instructions removed and cut to the sentences closest to the
+    question; and how many instruction-like sentences were removed from all the passages."""
+    cleaned = [(passage, *remove_instructions(passage.chunk.text)) for passage in passages]
+    removed = sum(count for _, _, count in cleaned)
     shown: list[Passage] = []
     remaining = budget
-    for passage in passages:
+    for passage, text, _ in cleaned:
         if remaining < 200:
             break
-        text, _ = remove_instructions(passage.chunk.text)
         if not text.strip():
             continue
         if len(text) > remaining:
             text = _most_relevant_part(text, question, remaining)
         shown.append(replace(passage, chunk=replace(passage.chunk, text=text)))
         remaining -= len(text)
-    return shown
+    return shown, removed
 
 
 def _most_relevant_part(text: str, question: str, budget: int) -> str:

@@ -144,10 +144,6 @@ class LlamaCppGenerator:
         with self.queue.turn():
             self._llm.reset()
 
-    def count_tokens(self, text: str) -> int:
-        """Tokens of a text for this model."""
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
     def stream(self, messages: Sequence[Message], options: GenerationOptions) -> Iterator[str]:
         """Generate under the queue's lock; stop at max_tokens or the time limit."""
         with self.queue.turn():
