@@ -120,3 +120,16 @@ def test_errors_are_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
     bad_lines.write_text("not json\n")
     malformed = guichet("search", "--questions", str(bad_lines), env=env, check=False)
     assert malformed.returncode == 2 and "line 1" in malformed.stderr
+
+
+def test_ask_json_and_follow_up(env: dict[str, str], ingested: dict[str, object]) -> None:
+    fast = {**env, "GUICHET_MAX_ANSWER_TOKENS": "24", "GUICHET_RELEVANCE_THRESHOLD": "0"}
+    first = json.loads(guichet("ask", "Qu'est-ce que Guichet ?", "--json", env=fast).stdout)
+    assert {"session_id", "answer", "language", "abstained", "citations", "timings"} <= set(first)
+    assert first["passages"] and first["tokens"] > 0
+    follow = guichet(
+        "ask", "Et ses limites ?", "--session", first["session_id"], "--json", env=fast
+    )
+    assert json.loads(follow.stdout)["session_id"] == first["session_id"]
+    unknown = guichet("ask", "Bonjour", "--session", "nope", env=fast, check=False)
+    assert unknown.returncode == 2 and "nouvelle conversation" in unknown.stderr
