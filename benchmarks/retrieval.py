@@ -17,16 +17,11 @@ from pathlib import Path
 
 from chatbot.settings import Settings
 from chatbot.wiring import build_search_services
+from eval.checks import percentile
 from eval.retrieval_metrics import score_runs
 from ingestion.pipeline import ChunkingOptions, ingest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "service-public"
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the values fall (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def run(

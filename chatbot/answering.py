@@ -77,6 +77,7 @@ class Answer:
     prompt_version: str = PROMPT_VERSION
     model: str = ""
     instructions_removed: int = 0
+    groundedness: float | None = None  # online score, see CitationCheck.groundedness
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Answerer:
             citations=_citations(check, run.shown),
             check=check,
             model=self.generator.name,
+            groundedness=check.groundedness(self.config.support_threshold),
         )
 
     def _generate(self, prompt: Prompt, clock: _Clock) -> Coroutine[Token, None, tuple[str, int]]:
@@ -267,6 +269,7 @@ class _Run:
         citations: tuple[Citation, ...] = (),
         check: CitationCheck | None = None,
         contact: Contact | None = None,
+        groundedness: float | None = None,
     ) -> Answer:
         """The Answer; abstained exactly when a reason is given."""
         return Answer(
@@ -274,7 +277,7 @@ class _Run:
             citations=citations, passages=tuple(self.shown), retrieved=tuple(self.retrieved),
             standalone_question=self.standalone or self.question, check=check, contact=contact,
             timings=self.clock.finish(), tokens=self.tokens, model=model,
-            instructions_removed=self.instructions_removed,
+            instructions_removed=self.instructions_removed, groundedness=groundedness,
         )  # fmt: skip
 
 

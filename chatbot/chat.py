@@ -74,6 +74,7 @@ def record_turn(log: ConversationLog, turn: Turn, answer: Answer) -> str:
             abstained=answer.abstained,
             citations=[c.as_dict() for c in answer.citations],
             timings=answer.timings,
+            groundedness=answer.groundedness,
             extra={
                 "reason": answer.reason,
                 "standalone_question": answer.standalone_question,
@@ -81,7 +82,7 @@ def record_turn(log: ConversationLog, turn: Turn, answer: Answer) -> str:
                 "model": answer.model,
                 "prompt_version": answer.prompt_version,
                 "tokens": answer.tokens,
-                "groundedness": answer.check.groundedness if answer.check else None,
+                "groundedness": answer.groundedness,
             },
         )
     )
@@ -99,7 +100,7 @@ def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]
         "reason": answer.reason,
         "citations": [c.as_dict() for c in answer.citations],
         "contact": answer.contact.as_dict() if answer.contact else None,
-        "groundedness": round(check.groundedness, 3) if check else None,
+        "groundedness": round(answer.groundedness, 3) if answer.groundedness is not None else None,
         "unsupported_sentences": check.unsupported if check else 0,
         "uncited_sentences": check.uncited if check else 0,
         "passages": [

@@ -46,11 +46,25 @@ class CitationCheck:
         return sum(1 for s in self.sentences if not s.sources)
 
     @property
-    def groundedness(self) -> float:
+    def supported_share(self) -> float:
         """Share of sentences backed by a source (0 when there are none)."""
         if not self.sentences:
             return 0.0
         return sum(1 for s in self.sentences if s.supported) / len(self.sentences)
+
+    def groundedness(self, threshold: float) -> float:
+        """The online groundedness score in [0, 1], cheap enough for every answer.
+
+        The mean over the answer's sentences of their support relative to the threshold, capped
+        at 1: 1 when every sentence is backed by a source it cites, partial credit for weak
+        support, 0 for a sentence without any source. Sorting answers by it puts the riskiest
+        first.
+        """
+        if not self.sentences or threshold <= 0:
+            return 0.0
+        credits = [min(1.0, (s.support or 0.0) / threshold) if s.sources else 0.0
+                   for s in self.sentences]  # fmt: skip
+        return sum(credits) / len(credits)
 
 
 def _clean_markers(text: str, count: int) -> tuple[str, int]:
@@ -93,7 +107,7 @@ def lexical_support(sentence: str, passage_text: str) -> float:
     return len(words & set(tokenize(passage_text))) / len(words)
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     dot = sum(x * y for x, y in zip(a, b, strict=True))
     norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
     return dot / norm if norm else 0.0
@@ -118,7 +132,7 @@ def check_citations(
     if embed is not None and claims and texts:
         vectors = embed([sentence for sentence, _ in claims] + texts)
         sentence_vectors, passage_vectors = vectors[: len(claims)], vectors[len(claims) :]
-        similarities = [[_cosine(s, p) for p in passage_vectors] for s in sentence_vectors]
+        similarities = [[cosine(s, p) for p in passage_vectors] for s in sentence_vectors]
     checked = []
     for index, (sentence, numbers) in enumerate(claims):
         lexical = [lexical_support(sentence, text) for text in texts]

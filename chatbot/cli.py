@@ -260,6 +260,88 @@ def ask(
     )
 
 
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[Path, typer.Option(help="Questions, one JSON object per line.")],
+    corpus: Annotated[Path, typer.Option(help="Folder of documents the answers must come from.")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.", min=1)] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated groups (retrieval, checks, ragas, cost) or metrics; "
+            "default: all. `retrieval` alone generates no answer."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.html.")
+    ] = Path("eval-report"),
+    compare: Annotated[
+        Path | None, typer.Option(help="The --out folder of an earlier run, to compare with.")
+    ] = None,
+    k: Annotated[int, typer.Option(help="Cut-off of the retrieval metrics.", min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Evaluate answer quality on a question set and a corpus; write a report with plots."""
+    from eval.runner import EvalRequest, parse_metrics, run_evaluation
+
+    with _friendly_errors():
+        settings = load_settings()
+        request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
+                              metrics=parse_metrics(metrics), compare=compare)  # fmt: skip
+        with _RichProgress(transient=as_json) as progress:
+            summary = run_evaluation(settings, request, progress)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    from eval.metric_info import describe, format_value
+
+    for name, value in summary["metrics"].items():
+        out.print(f"{describe(name).label:<40} {format_value(name, value)}")
+    out.print(f"Report: {out_dir / 'report.html'} ({summary['duration_s']} s)")
+
+
+class _RichProgress:
+    """A progress bar per stage of a long job, on standard error."""
+
+    def __init__(self, transient: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+                             transient=transient)  # fmt: skip
+        self._task: Any = None
+        self._label = ""
+
+    def stage(self, label: str, total: int | None) -> None:
+        """Start a bar (or set the total of the current one)."""
+        if self._task is not None and label == self._label:
+            self._bar.update(self._task, total=total)
+            return
+        if self._task is not None:
+            self._bar.stop_task(self._task)
+        self._label = label
+        self._task = self._bar.add_task(label, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        """Move the current bar on."""
+        if self._task is not None:
+            self._bar.advance(self._task, steps)
+
+    def __enter__(self) -> _RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -30,6 +30,7 @@ class Exchange:
     citations: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    groundedness: float | None = None
 
 
 class ConversationLog(Protocol):
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS exchanges (
 );
 CREATE INDEX IF NOT EXISTS exchanges_session ON exchanges(session_id, created);
 """
+_RISK_INDEX = "CREATE INDEX IF NOT EXISTS exchanges_risk ON exchanges(groundedness)"
 
 
 class SqliteConversationLog:
@@ -62,6 +64,10 @@ class SqliteConversationLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(exchanges)")}
+        if "groundedness" not in columns:  # logs written before the online score existed
+            self._db.execute("ALTER TABLE exchanges ADD COLUMN groundedness REAL")
+        self._db.execute(_RISK_INDEX)
         self._lock = threading.Lock()
 
     def new_session(self) -> str:
@@ -104,12 +110,25 @@ class SqliteConversationLog:
         answer_id = secrets.token_urlsafe(12)
         with self._lock:
             self._db.execute(
-                "INSERT INTO exchanges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO exchanges (id, session_id, created, question, answer, language, abstained, "
+                "citations, timings, extra, groundedness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (answer_id, exchange.session_id, time.time(), exchange.question, exchange.answer,
                  exchange.language, int(exchange.abstained), json.dumps(exchange.citations),
-                 json.dumps(exchange.timings), json.dumps(exchange.extra, default=str)),
+                 json.dumps(exchange.timings), json.dumps(exchange.extra, default=str),
+                 exchange.groundedness),
             )  # fmt: skip
         return answer_id
+
+    def riskiest(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Answers (not declines) with the lowest groundedness score first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, session_id, created, question, answer, groundedness FROM exchanges "
+                "WHERE groundedness IS NOT NULL ORDER BY groundedness ASC, created DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("answer_id", "session_id", "created", "question", "answer", "groundedness")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def close(self) -> None:
         """Close the database."""

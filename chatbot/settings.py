@@ -189,6 +189,13 @@ class Settings(BaseSettings):
         le=1.0,
         description="Least support score for a cited sentence to count as backed by its source.",
     )
+    judge_max_tokens: int = Field(
+        default=1024,
+        ge=64,
+        le=8192,
+        description="Longest reply of the evaluation judge (ragas) per call; a longer one fails "
+        "to parse and is counted as a failure.",
+    )
     max_message_chars: int = Field(
         default=1500, ge=10, le=20000, description="Longest accepted question, in characters."
     )

@@ -119,10 +119,8 @@ class Services:
             close()
 
 
-def build_services(settings: Settings, search: SearchServices | None = None) -> Services:
-    """All services for the settings."""
-    search = search or build_search_services(settings)
-    generator = build_generator(settings)
+def build_answerer(settings: Settings, search: SearchServices, generator: Generator) -> Answerer:
+    """The answering pipeline over these search services and this generator."""
     config = AnsweringConfig(
         authority=settings.authority_name,
         relevance_threshold=relevance_threshold(settings, search.embedder.name),
@@ -135,7 +133,14 @@ def build_services(settings: Settings, search: SearchServices | None = None) -> 
             timeout_s=settings.generation_timeout_s,
         ),
     )
-    answerer = Answerer(
+    return Answerer(
         search.retriever, generator, build_contacts(settings), config, search.embedder.embed_queries
     )
+
+
+def build_services(settings: Settings, search: SearchServices | None = None) -> Services:
+    """All services for the settings."""
+    search = search or build_search_services(settings)
+    generator = build_generator(settings)
+    answerer = build_answerer(settings, search, generator)
     return Services(settings, search, generator, answerer, SqliteConversationLog(settings.log_path))

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,6 +14,7 @@ from chatbot.generation import (
     GeneratorUnavailableError,
     OpenAICompatibleGenerator,
 )
+from chatbot.llm_server import LocalLlamaServer, free_port
 from chatbot.models import SMOLLM2_135M
 from chatbot.wiring import build_search_services, build_services
 from ingestion.pipeline import ChunkingOptions, ingest
@@ -27,41 +23,12 @@ from tests.conftest import CORPUS, make_settings, require_models
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(models_dir: Path) -> Iterator[str]:
     """llama_cpp.server serving SmolLM2 on a free loopback port; yields its /v1 URL."""
     require_models(models_dir, "small")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    log = log_path.open("wb")  # a file, not a pipe: the load log would fill a pipe and block
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(models_dir / SMOLLM2_135M.target),
-         "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.5)
-        if process.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited: {log_path.read_text()[-2000:]}")
-    else:
-        process.kill()
-        raise RuntimeError("llama_cpp.server did not start within 120 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with LocalLlamaServer(models_dir / SMOLLM2_135M.target, "smollm2", context=2048) as running:
+        yield running.url
 
 
 def test_streams_tokens_from_the_server(server: str) -> None:

@@ -31,7 +31,7 @@ def test_a_grounded_answer_keeps_its_citations() -> None:
     [citation] = result.citations
     assert (citation.n, citation.source_id, citation.url) == (1, "piscine", "https://ex.fr/piscine")
     assert "mardi au dimanche" in citation.excerpt
-    assert result.check is not None and result.check.groundedness == 1.0
+    assert result.check is not None and result.check.supported_share == 1.0
     assert {"language_ms", "retrieval_ms", "first_token_ms", "generation_ms", "total_ms"} <= set(
         result.timings
     )

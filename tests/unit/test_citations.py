@@ -1,4 +1,13 @@
-from chatbot.citations import best_excerpt, check_citations, lexical_support, split_claims
+import pytest
+
+from chatbot.citations import (
+    CheckedSentence,
+    CitationCheck,
+    best_excerpt,
+    check_citations,
+    lexical_support,
+    split_claims,
+)
 from tests.fakes import passage
 
 POOL = passage(
@@ -30,7 +39,7 @@ def test_supported_and_unsupported_sentences_are_told_apart() -> None:
     )
     first, second = check.sentences
     assert first.supported and not second.supported
-    assert check.unsupported == 1 and check.groundedness == 0.5
+    assert check.unsupported == 1 and check.supported_share == 0.5
 
 
 def test_uncited_claim_is_attributed_when_a_passage_backs_it() -> None:
@@ -43,7 +52,7 @@ def test_uncited_claim_is_attributed_when_a_passage_backs_it() -> None:
 
 def test_uncited_unbacked_claim_is_counted() -> None:
     check = check_citations("Le stationnement est interdit la nuit.", [POOL], threshold=0.5)
-    assert check.uncited == 1 and check.groundedness == 0.0
+    assert check.uncited == 1 and check.supported_share == 0.0 and check.groundedness(0.45) == 0.0
 
 
 def test_semantic_similarity_is_averaged_in() -> None:
@@ -61,3 +70,15 @@ def test_semantic_similarity_is_averaged_in() -> None:
 def test_lexical_support_and_excerpt() -> None:
     assert lexical_support("piscine mardi", POOL.chunk.text) == 1.0
     assert best_excerpt(POOL.chunk.text, ["L'entrée coûte 3 euros."]) == "L'entrée coûte 3 euros."
+
+
+def test_groundedness_gives_full_credit_to_backed_sentences_and_none_to_unsourced_ones() -> None:
+    def sentence(support: float | None, sources: tuple[int, ...]) -> CheckedSentence:
+        return CheckedSentence("x", sources, support, bool(sources) and (support or 0) >= 0.5)
+
+    check = CitationCheck(
+        "x", (sentence(0.9, (1,)), sentence(0.25, (2,)), sentence(0.8, ())), (1, 2), 0
+    )
+    # 1 (capped) + 0.25/0.5 + 0 (no source), averaged over three sentences
+    assert check.groundedness(0.5) == pytest.approx(0.5)
+    assert CitationCheck("", (), (), 0).groundedness(0.5) == 0.0

@@ -85,3 +85,24 @@ def test_turn_validation(tmp_path: Path) -> None:
     assert log.history(turn.session_id, 4) == [("q0", "a0"), ("q1", "a1")]
     with pytest.raises(ConversationTooLongError):
         open_turn(log, settings, "Encore", turn.session_id)
+
+
+def test_log_sorts_answers_by_risk_and_upgrades_an_older_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # the schema before the online score existed
+    old.executescript(
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);"
+        "CREATE TABLE exchanges (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, created REAL NOT NULL,"
+        " question TEXT NOT NULL, answer TEXT NOT NULL, language TEXT NOT NULL, abstained INTEGER NOT NULL,"
+        " citations TEXT NOT NULL, timings TEXT NOT NULL, extra TEXT NOT NULL);"
+    )
+    old.close()
+    log = SqliteConversationLog(path)
+    session = log.new_session()
+    for text, score in [("sûre", 0.95), ("douteuse", 0.2), ("refus", None), ("moyenne", 0.6)]:
+        log.record(Exchange(session, text, text, "fr", score is None, groundedness=score))
+    assert [row["question"] for row in log.riskiest()] == ["douteuse", "moyenne", "sûre"]
+    assert log.riskiest(limit=1)[0]["groundedness"] == 0.2
+    log.close()

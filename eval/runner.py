@@ -1,0 +1,464 @@
+"""Run an evaluation: index the corpus (cached), answer every question, score, write the results.
+
+The corpus goes into its own Qdrant folder under `<data_dir>/eval/`, keyed by the corpus path,
+so that an evaluation never touches the live index and a second run only re-reads changed files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from chatbot.answering import Answer, Answerer
+from chatbot.citations import cosine, lexical_support
+from chatbot.domain import GuichetError, Passage
+from chatbot.language import detect_language
+from chatbot.models import model_name
+from chatbot.settings import Settings
+from eval.checks import (
+    abstention_scores,
+    citation_scores,
+    mean,
+    percentile,
+    reference_overlap,
+)
+from eval.dataset import EvalItem, load_dataset
+from eval.judge import JUDGE_METRICS, JudgeSample
+from eval.metric_info import METRICS
+from eval.retrieval_metrics import hit_at_k, recall_at_k, reciprocal_rank, unique_in_order
+
+METRIC_GROUPS = {
+    "retrieval": ("hit_at_1", "hit_at_k", "recall_at_k", "mrr"),
+    "checks": ("citation_precision", "uncited_share", "abstention_accuracy", "language_match",
+               "reference_recall", "reference_f1", "groundedness"),
+    "ragas": JUDGE_METRICS,
+    "cost": ("seconds_per_answer", "tokens_per_answer"),
+}  # fmt: skip
+ALL_GROUPS = tuple(METRIC_GROUPS)
+
+
+class EvalError(GuichetError):
+    """An evaluation that cannot run as asked."""
+
+
+class Progress(Protocol):
+    """Where the runner reports how far it is (a progress bar in the command line)."""
+
+    def stage(self, label: str, total: int | None) -> None: ...
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class SilentProgress:
+    """No progress display."""
+
+    def stage(self, label: str, total: int | None) -> None:
+        """Ignore."""
+
+    def advance(self, steps: int = 1) -> None:
+        """Ignore."""
+
+
+def parse_metrics(text: str | None) -> frozenset[str]:
+    """Metric groups or single metrics, comma separated (all groups when empty)."""
+    if not text:
+        return frozenset(ALL_GROUPS)
+    chosen: set[str] = set()
+    known = {name for names in METRIC_GROUPS.values() for name in names}
+    for word in (w.strip() for w in text.split(",") if w.strip()):
+        if word in METRIC_GROUPS or word in known:
+            chosen.add(word)
+        else:
+            raise EvalError(
+                f"Métrique inconnue : « {word} ». Choisissez parmi les groupes "
+                f"{', '.join(ALL_GROUPS)} ou les métriques {', '.join(sorted(known))}."
+            )
+    return frozenset(chosen)
+
+
+def wants(metrics: frozenset[str], group: str, name: str | None = None) -> bool:
+    """Whether a group (or one metric of it) was asked for."""
+    if group in metrics:
+        return True
+    names = METRIC_GROUPS[group] if name is None else (name,)
+    return any(n in metrics for n in names)
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    """What `guichet eval` was asked to do."""
+
+    dataset: Path
+    corpus: Path
+    out: Path
+    metrics: frozenset[str] = frozenset(ALL_GROUPS)
+    limit: int | None = None
+    k: int = 5
+    compare: Path | None = None
+
+    @property
+    def retrieval_only(self) -> bool:
+        """Only retrieval metrics: no answer is generated."""
+        return all(m == "retrieval" or m in METRIC_GROUPS["retrieval"] for m in self.metrics)
+
+
+def eval_settings(settings: Settings, corpus: Path) -> Settings:
+    """The settings with a data folder of its own for this corpus (the cached eval index)."""
+    resolved = corpus.resolve()
+    slug = re.sub(r"[^a-z0-9]+", "-", resolved.name.lower()).strip("-") or "corpus"
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:10]
+    return settings.model_copy(
+        update={
+            "data_dir": settings.data_dir / "eval" / f"{slug}-{digest}",
+            "models_dir": settings.resolved_models_dir,
+        }
+    )
+
+
+def run_evaluation(
+    settings: Settings, request: EvalRequest, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run the evaluation, write results, summary and report under `request.out`; return the
+    summary."""
+    from chatbot.wiring import build_answerer, build_generator, build_search_services
+    from eval.report import write_report
+    from ingestion.pipeline import ChunkingOptions, ingest
+
+    progress = progress or SilentProgress()
+    if not request.corpus.is_dir():
+        raise EvalError(f"Corpus introuvable : {request.corpus}. Donnez un dossier de documents.")
+    items = load_dataset(request.dataset, request.limit)
+    previous = load_run(request.compare) if request.compare else None  # fail before the long work
+    started = time.perf_counter()
+    settings = eval_settings(settings, request.corpus)
+    search = build_search_services(settings)
+    try:
+        progress.stage("Indexation du corpus", None)
+        report = ingest(
+            [request.corpus], search.index, search.embedder, search.encoder,
+            ChunkingOptions(settings.chunk_size, settings.chunk_overlap),
+            max_file_bytes=int(settings.max_file_mb * 1e6),
+            on_file=lambda _path, _chunks: progress.advance(),
+            on_start=lambda total: progress.stage("Indexation du corpus", total),
+        )  # fmt: skip
+        indexed = set(search.index.documents())
+        if request.retrieval_only:
+            records = _retrieve_all(items, search.retriever.search_many, request.k, progress)
+        else:
+            generator = build_generator(settings)
+            try:
+                answerer = build_answerer(settings, search, generator)
+                records = _answer_all(items, answerer, request, settings, progress)
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+            del generator  # frees the in-process model before the judge loads its own copy
+            if wants(request.metrics, "ragas"):
+                _judge_all(records, settings, request.metrics, search.embedder, progress)
+    finally:
+        search.close()
+    missing = sorted({s for item in items for s in item.source_ids} - indexed)
+    summary = summarize(records, request, settings, time.perf_counter() - started)
+    summary["ingest"] = report.as_dict() | {"missing_expected_sources": missing[:50]}
+    request.out.mkdir(parents=True, exist_ok=True)
+    write_results(request.out, records, summary)
+    write_report(request.out, records, summary, previous)
+    return summary
+
+
+def _retrieve_all(
+    items: Sequence[EvalItem],
+    search_many: Callable[..., list[list[Passage]]],
+    k: int,
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    progress.stage("Recherche", len(items))
+    records = []
+    batch = 32
+    for start in range(0, len(items), batch):
+        chosen = items[start : start + batch]
+        results = search_many([item.question for item in chosen], limit=max(k, 10))
+        for item, passages in zip(chosen, results, strict=True):
+            record = _base_record(item)
+            record["retrieved"] = [p.chunk.source.source_id for p in passages]
+            record["scores"] = retrieval_scores(record["retrieved"], item.source_ids, k)
+            records.append(record)
+        progress.advance(len(chosen))
+    return records
+
+
+def _answer_all(
+    items: Sequence[EvalItem],
+    answerer: Answerer,
+    request: EvalRequest,
+    settings: Settings,
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    progress.stage("Réponses", len(items))
+    answers: dict[str, Answer] = {}
+    by_id = {item.id: item for item in items}
+    records = []
+    threshold = settings.support_threshold
+
+    vectors: dict[str, list[float]] = {}
+
+    def vector(text: str) -> list[float]:
+        if text not in vectors:
+            vectors[text] = answerer.retriever.embedder.embed_queries([text])[0]
+        return vectors[text]
+
+    def support(sentence: str, passage: str) -> float:
+        """Word overlap averaged with embedding similarity, as the live citation check does."""
+        return (lexical_support(sentence, passage) + cosine(vector(sentence), vector(passage))) / 2
+
+    for item in items:
+        history = _history(item, by_id, answers)
+        answer = answerer.answer(item.question, history)
+        answers[item.id] = answer
+        record = answer_record(item, answer, request.k, threshold, support)
+        records.append(record)
+        progress.advance()
+    return records
+
+
+def _history(
+    item: EvalItem, by_id: dict[str, EvalItem], answers: dict[str, Answer]
+) -> list[tuple[str, str]]:
+    """The earlier exchanges a follow-up continues, oldest first."""
+    chain = []
+    parent = item.follow_up_of
+    while parent is not None:
+        chain.append((by_id[parent].question, answers[parent].text))
+        parent = by_id[parent].follow_up_of
+    return list(reversed(chain))
+
+
+def _base_record(item: EvalItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "question": item.question,
+        "category": item.category,
+        "answerable": item.answerable,
+        "reference": item.reference,
+        "expected_sources": list(item.source_ids),
+        "expected_language": item.language or detect_language(item.question),
+        "follow_up_of": item.follow_up_of,
+    }
+
+
+def retrieval_scores(ranked: Sequence[str], expected: Sequence[str], k: int) -> dict[str, float]:
+    """hit@1, hit@k, recall@k and reciprocal rank (empty without expected sources)."""
+    if not expected:
+        return {}
+    wanted = set(expected)
+    return {
+        "hit_at_1": float(hit_at_k(ranked, wanted, 1)),
+        "hit_at_k": float(hit_at_k(ranked, wanted, k)),
+        "recall_at_k": recall_at_k(ranked, wanted, k),
+        "mrr": reciprocal_rank(ranked, wanted),
+    }
+
+
+def answer_record(
+    item: EvalItem,
+    answer: Answer,
+    k: int,
+    threshold: float,
+    support: Callable[[str, str], float] = lexical_support,
+) -> dict[str, Any]:
+    """Everything about one answered question, with its judge-free scores."""
+    record = _base_record(item)
+    passages = [p.chunk.text for p in answer.passages]
+    record.update(
+        standalone_question=answer.standalone_question,
+        answer=answer.text,
+        language=answer.language,
+        abstained=answer.abstained,
+        reason=answer.reason,
+        citations=[c.as_dict() for c in answer.citations],
+        passages=[{"n": n, "source_id": p.chunk.source.source_id, "chunk_id": p.chunk.chunk_id,
+                   "title": p.chunk.source.title, "text": p.chunk.text,
+                   "dense_score": p.dense_score, "lexical_score": p.lexical_score}
+                  for n, p in enumerate(answer.passages, start=1)],
+        retrieved=unique_in_order([p.chunk.source.source_id for p in answer.retrieved]),
+        instructions_removed=answer.instructions_removed,
+        cost={"total_ms": answer.timings.get("total_ms"),
+              "first_token_ms": answer.timings.get("first_token_ms"), "tokens": answer.tokens},
+    )  # fmt: skip
+    scores: dict[str, float | None] = dict(
+        retrieval_scores(record["retrieved"], item.source_ids, k)
+    )
+    scores["abstention_accuracy"] = float(item.answerable != answer.abstained)
+    answer_language = detect_language(answer.text, default=answer.language)
+    scores["language_match"] = float(answer_language == record["expected_language"])
+    if not answer.abstained:
+        cited = citation_scores(answer.text, passages, threshold, support)
+        scores["citation_precision"] = cited.precision
+        scores["uncited_share"] = cited.uncited_share
+        scores["groundedness"] = answer.groundedness
+        if item.reference:
+            scores["reference_recall"], scores["reference_f1"] = reference_overlap(
+                answer.text, item.reference
+            )
+    record["scores"] = {name: value for name, value in scores.items() if value is not None}
+    record["judge_failures"] = {}
+    return record
+
+
+def _judge_all(
+    records: list[dict[str, Any]],
+    settings: Settings,
+    metrics: frozenset[str],
+    embedder: Any,
+    progress: Progress,
+) -> None:
+    """Score the answers with ragas against the local LLM served on loopback."""
+    from chatbot.llm_server import LocalLlamaServer
+    from chatbot.models import model_path
+    from eval.checks import without_markers
+    from eval.judge import RagasJudge
+
+    chosen = [m for m in JUDGE_METRICS if "ragas" in metrics or m in metrics]
+    judged = [r for r in records if not r.get("abstained") and r.get("passages")]
+    if not judged:
+        return
+    samples = [
+        JudgeSample(
+            question=r["standalone_question"],
+            answer=without_markers(r["answer"]),
+            contexts=tuple(p["text"] for p in r["passages"]),
+            reference=r["reference"],
+        )
+        for r in judged
+    ]
+    progress.stage("Juge local (ragas)", len(samples) * len(chosen))
+    alias = model_name(settings, "llm")
+    with LocalLlamaServer(
+        model_path(settings, "llm"), alias, context=max(settings.llm_context, 4096),
+        threads=settings.llm_threads, gpu_layers=settings.llm_gpu_layers,
+        prompt_cache_bytes=2 * 1024**3,
+    ) as server:  # fmt: skip
+        judge = RagasJudge(server.url, alias, embedder.embed_queries, chosen,
+                           max_tokens=settings.judge_max_tokens)  # fmt: skip
+        results = judge.score_all(samples, on_done=progress.advance)
+    for record, result in zip(judged, results, strict=True):
+        record["scores"].update(result.scores)
+        record["judge_failures"] = result.failures
+    for record in records:
+        record["judge_model"] = alias
+
+
+def summarize(
+    records: Sequence[dict[str, Any]], request: EvalRequest, settings: Settings, seconds: float
+) -> dict[str, Any]:
+    """The summary metrics, overall and per category."""
+    summary: dict[str, Any] = {
+        "dataset": str(request.dataset),
+        "corpus": str(request.corpus),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": settings.model_profile,
+        "llm": model_name(settings, "llm"),
+        "embedder": model_name(settings, "embedder"),
+        "k": request.k,
+        "questions": len(records),
+        "retrieval_only": request.retrieval_only,
+        "duration_s": round(seconds, 1),
+        "metrics": _aggregate(records),
+        "by_category": {},
+    }
+    categories = sorted({r["category"] for r in records})
+    for category in categories:
+        chosen = [r for r in records if r["category"] == category]
+        summary["by_category"][category] = {"questions": len(chosen), **_aggregate(chosen)}
+    answered = [r for r in records if "answer" in r]
+    if answered:
+        outcomes = [(r["answerable"], r["abstained"]) for r in answered]
+        abstention = abstention_scores(outcomes)
+        summary["metrics"]["declined_when_needed"] = abstention.declined_when_needed
+        summary["metrics"]["answered_when_possible"] = abstention.answered_when_possible
+        summary["cost"] = _cost(answered)
+        summary["metrics"]["seconds_per_answer"] = summary["cost"]["seconds_per_answer_median"]
+        summary["metrics"]["tokens_per_answer"] = summary["cost"]["tokens_per_answer_mean"]
+        summary["judge"] = _judge_summary(answered)
+    order = {name: i for i, name in enumerate(METRICS)}
+    present = [(k, v) for k, v in summary["metrics"].items() if v is not None]
+    summary["metrics"] = dict(sorted(present, key=lambda kv: order.get(kv[0], len(order))))
+    return summary
+
+
+def _aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    names = sorted({name for r in records for name in r["scores"]})
+    return {
+        name: _round(mean([r["scores"].get(name) for r in records if name in r["scores"]]))
+        for name in names
+    }
+
+
+def _cost(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    seconds = [r["cost"]["total_ms"] / 1000 for r in answered if r["cost"]["total_ms"]]
+    first = [r["cost"]["first_token_ms"] / 1000 for r in answered
+             if r["cost"]["first_token_ms"] and not r["abstained"]]  # fmt: skip
+    tokens = [r["cost"]["tokens"] for r in answered]
+    return {
+        "seconds_per_answer_median": _round(percentile(seconds, 0.5)),
+        "seconds_per_answer_p95": _round(percentile(seconds, 0.95)),
+        "first_token_s_median": _round(percentile(first, 0.5)),
+        "tokens_per_answer_mean": _round(mean(tokens)),
+        "tokens_total": sum(tokens),
+    }
+
+
+def _judge_summary(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    failures: dict[str, dict[str, int]] = {}
+    scored: dict[str, int] = {}
+    for record in answered:
+        for metric in record["scores"]:
+            if metric in JUDGE_METRICS:
+                scored[metric] = scored.get(metric, 0) + 1
+        for metric, reason in record.get("judge_failures", {}).items():
+            kind = reason.split(":", 1)[0]
+            failures.setdefault(metric, {})
+            failures[metric][kind] = failures[metric].get(kind, 0) + 1
+    model = next((r.get("judge_model") for r in answered if r.get("judge_model")), None)
+    return {"model": model, "scored": scored, "failures": failures}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 4)
+
+
+def write_results(out: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any]) -> None:
+    """results.jsonl (one line per question) and summary.json."""
+    with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+
+
+def load_run(folder: Path) -> dict[str, Any]:
+    """A previous run's summary and results, for comparison."""
+    summary_path = folder / "summary.json"
+    if not summary_path.is_file():
+        raise EvalError(
+            f"Pas d'évaluation précédente dans {folder} (summary.json manquant) : "
+            "donnez le dossier --out d'une évaluation déjà faite."
+        )
+    results_path = folder / "results.jsonl"
+    records = []
+    if results_path.is_file():
+        records = [json.loads(line) for line in results_path.read_text().splitlines() if line]
+    return {
+        "summary": json.loads(summary_path.read_text()),
+        "records": records,
+        "path": str(folder),
+    }
