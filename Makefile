@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: run test install install-dev models lint format typecheck bench clean
+.PHONY: run test install install-dev models lint format typecheck bench eval clean
 
 ## run: install, fetch the models, ingest the demo corpus and serve on http://$(HOST):$(PORT)
 run: install
@@ -51,5 +51,9 @@ bench: install-dev models
 	$(BIN)/python -m benchmarks.retrieval --profile $(PROFILE)
 	$(BIN)/python -m benchmarks.answering --profile $(PROFILE)
 
+## eval: answer-quality report of the golden set on the demo corpus (ragas with the local judge)
+eval: install models
+	$(BIN)/guichet eval --dataset eval/datasets/demo-golden.jsonl --corpus corpus --out eval-report/demo
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output bench-output
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output bench-output eval-report
