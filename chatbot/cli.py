@@ -278,6 +278,10 @@ def evaluate(
     compare: Annotated[
         Path | None, typer.Option(help="The --out folder of an earlier run, to compare with.")
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="A sources.yaml/.csv to use instead of the corpus folder's own."),
+    ] = None,
     k: Annotated[int, typer.Option(help="Cut-off of the retrieval metrics.", min=1)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -287,7 +291,8 @@ def evaluate(
     with _friendly_errors():
         settings = load_settings()
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
-                              metrics=parse_metrics(metrics), compare=compare)  # fmt: skip
+                              metrics=parse_metrics(metrics), compare=compare,
+                              manifest=manifest)  # fmt: skip
         with _RichProgress(transient=as_json) as progress:
             summary = run_evaluation(settings, request, progress)
     if as_json:

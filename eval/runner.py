@@ -102,6 +102,7 @@ class EvalRequest:
     limit: int | None = None
     k: int = 5
     compare: Path | None = None
+    manifest: Path | None = None  # a sources.yaml/.csv to use instead of the corpus's own
 
     @property
     def retrieval_only(self) -> bool:
@@ -129,6 +130,7 @@ def run_evaluation(
     summary."""
     from chatbot.wiring import build_answerer, build_generator, build_search_services
     from eval.report import write_report
+    from ingestion.manifest import read_manifest_file
     from ingestion.pipeline import ChunkingOptions, ingest
 
     progress = progress or SilentProgress()
@@ -136,6 +138,7 @@ def run_evaluation(
         raise EvalError(f"Corpus introuvable : {request.corpus}. Donnez un dossier de documents.")
     items = load_dataset(request.dataset, request.limit)
     previous = load_run(request.compare) if request.compare else None  # fail before the long work
+    manifest = read_manifest_file(request.manifest) if request.manifest else None
     started = time.perf_counter()
     settings = eval_settings(settings, request.corpus)
     search = build_search_services(settings)
@@ -147,15 +150,18 @@ def run_evaluation(
             max_file_bytes=int(settings.max_file_mb * 1e6),
             on_file=lambda _path, _chunks: progress.advance(),
             on_start=lambda total: progress.stage("Indexation du corpus", total),
+            manifest=manifest,
         )  # fmt: skip
         indexed = set(search.index.documents())
         if request.retrieval_only:
-            records = _retrieve_all(items, search.retriever.search_many, request.k, progress)
+            records = _retrieve_all(
+                items, search.retriever.search_many, request.k, indexed, progress
+            )
         else:
             generator = build_generator(settings)
             try:
                 answerer = build_answerer(settings, search, generator)
-                records = _answer_all(items, answerer, request, settings, progress)
+                records = _answer_all(items, answerer, request, settings, indexed, progress)
             finally:
                 close = getattr(generator, "close", None)
                 if close is not None:
@@ -168,6 +174,9 @@ def run_evaluation(
     missing = sorted({s for item in items for s in item.source_ids} - indexed)
     summary = summarize(records, request, settings, time.perf_counter() - started)
     summary["ingest"] = report.as_dict() | {"missing_expected_sources": missing[:50]}
+    summary["unscored_for_retrieval"] = sum(
+        1 for item in items if item.source_ids and not set(item.source_ids) & indexed
+    )
     request.out.mkdir(parents=True, exist_ok=True)
     write_results(request.out, records, summary)
     write_report(request.out, records, summary, previous)
@@ -178,6 +187,7 @@ def _retrieve_all(
     items: Sequence[EvalItem],
     search_many: Callable[..., list[list[Passage]]],
     k: int,
+    indexed: set[str],
     progress: Progress,
 ) -> list[dict[str, Any]]:
     progress.stage("Recherche", len(items))
@@ -189,7 +199,7 @@ def _retrieve_all(
         for item, passages in zip(chosen, results, strict=True):
             record = _base_record(item)
             record["retrieved"] = [p.chunk.source.source_id for p in passages]
-            record["scores"] = retrieval_scores(record["retrieved"], item.source_ids, k)
+            record["scores"] = retrieval_scores(record["retrieved"], item.source_ids, k, indexed)
             records.append(record)
         progress.advance(len(chosen))
     return records
@@ -200,6 +210,7 @@ def _answer_all(
     answerer: Answerer,
     request: EvalRequest,
     settings: Settings,
+    indexed: set[str],
     progress: Progress,
 ) -> list[dict[str, Any]]:
     progress.stage("Réponses", len(items))
@@ -223,7 +234,7 @@ def _answer_all(
         history = _history(item, by_id, answers)
         answer = answerer.answer(item.question, history)
         answers[item.id] = answer
-        record = answer_record(item, answer, request.k, threshold, support)
+        record = answer_record(item, answer, request.k, threshold, support, indexed)
         records.append(record)
         progress.advance()
     return records
@@ -254,11 +265,14 @@ def _base_record(item: EvalItem) -> dict[str, Any]:
     }
 
 
-def retrieval_scores(ranked: Sequence[str], expected: Sequence[str], k: int) -> dict[str, float]:
-    """hit@1, hit@k, recall@k and reciprocal rank (empty without expected sources)."""
-    if not expected:
+def retrieval_scores(
+    ranked: Sequence[str], expected: Sequence[str], k: int, indexed: set[str] | None = None
+) -> dict[str, float]:
+    """hit@1, hit@k, recall@k and reciprocal rank over the expected sources that are in the
+    index (empty when there are none: a question whose document is absent is not scored)."""
+    wanted = {s for s in expected if indexed is None or s in indexed}
+    if not wanted:
         return {}
-    wanted = set(expected)
     return {
         "hit_at_1": float(hit_at_k(ranked, wanted, 1)),
         "hit_at_k": float(hit_at_k(ranked, wanted, k)),
@@ -273,6 +287,7 @@ def answer_record(
     k: int,
     threshold: float,
     support: Callable[[str, str], float] = lexical_support,
+    indexed: set[str] | None = None,
 ) -> dict[str, Any]:
     """Everything about one answered question, with its judge-free scores."""
     record = _base_record(item)
@@ -294,7 +309,7 @@ def answer_record(
               "first_token_ms": answer.timings.get("first_token_ms"), "tokens": answer.tokens},
     )  # fmt: skip
     scores: dict[str, float | None] = dict(
-        retrieval_scores(record["retrieved"], item.source_ids, k)
+        retrieval_scores(record["retrieved"], item.source_ids, k, indexed)
     )
     scores["abstention_accuracy"] = float(item.answerable != answer.abstained)
     answer_language = detect_language(answer.text, default=answer.language)

@@ -17,9 +17,10 @@ from chatbot.lexical import FrenchBM25Encoder
 from chatbot.retrieval import RetrievalOptions, Retriever
 from chatbot.settings import Settings
 from eval.retrieval_metrics import score_runs
+from eval.runner import EvalRequest, parse_metrics, run_evaluation
 from ingestion.manifest import read_manifest_file
 from ingestion.pipeline import ChunkingOptions, ingest
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, make_settings, require_models
 
 pytestmark = pytest.mark.integration
 
@@ -44,24 +45,20 @@ def _questions(path: Path) -> list[dict[str, str]]:
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_service_public_hit_rate_small_profile(
-    shared_data: Path, small_embedder: Any, tmp_path: Path
+    shared_data: Path, models_dir: Path, tmp_path: Path
 ) -> None:
+    """`guichet eval --metrics retrieval` on the 530 sheets and the 345 retrieval questions."""
+    require_models(models_dir, "small")
     folder = shared_data / "service-public"
-    retriever = _ingest(folder / "fiches", small_embedder, tmp_path, folder / "sources.csv")
-    indexed = set(retriever.index.documents())
-    assert len(indexed) == 530
-    records = [
-        r for r in _questions(folder / "questions-retrieval.jsonl") if r["source_id"] in indexed
-    ]
-    results = retriever.search_many([r["question"] for r in records], limit=5)
-    runs = [([p.chunk.source.source_id for p in passages], {r["source_id"]})
-            for passages, r in zip(results, records, strict=True)]  # fmt: skip
-    scores = score_runs(runs, k=5)
-    print(f"service-public, small profile: {scores}")
-    assert scores.questions == 342
-    assert scores.hit_at_k >= SMALL_HIT_AT_5_FLOOR
-    first = results[0][0].chunk.source
-    assert first.url.startswith("https://www.service-public.fr/") and first.licence
+    request = EvalRequest(folder / "questions-retrieval.jsonl", folder / "fiches", tmp_path / "out",
+                          metrics=parse_metrics("retrieval"), manifest=folder / "sources.csv")  # fmt: skip
+    summary = run_evaluation(make_settings(tmp_path, models_dir, "small"), request)
+    print(f"service-public, small profile: {summary['metrics']}")
+    assert summary["ingest"]["documents"] == 530 and not summary["ingest"]["failed"]
+    assert summary["questions"] == 345 and summary["unscored_for_retrieval"] == 3
+    assert summary["metrics"]["hit_at_k"] >= SMALL_HIT_AT_5_FLOOR  # mean over the 342 scored
+    first = json.loads((tmp_path / "out" / "results.jsonl").read_text().splitlines()[0])
+    assert first["retrieved"][0].startswith("F") and (tmp_path / "out" / "report.html").is_file()
 
 
 @pytest.mark.default_profile

@@ -171,3 +171,13 @@ def test_judge_applicability_and_failure_kinds() -> None:
     assert failure_kind(InstructorRetryException("1 validation error")) == "parse"
     assert failure_kind(TimeoutError("timed out")) == "timeout"
     assert failure_kind(ConnectionError("refused")) == "error"
+
+
+@pytest.mark.shared_data
+def test_service_public_sets_read_as_evaluation_sets(shared_data: Path) -> None:
+    folder = shared_data / "service-public"
+    answers = load_dataset(folder / "questions-answers.jsonl")
+    retrieval = load_dataset(folder / "questions-retrieval.jsonl")
+    assert len(answers) == 65 and len(retrieval) == 345
+    assert all(item.reference and len(item.source_ids) == 1 for item in answers)
+    assert all(item.answerable and not item.reference for item in retrieval)
