@@ -55,15 +55,19 @@ class CitationCheck:
     def groundedness(self, threshold: float) -> float:
         """The online groundedness score in [0, 1], cheap enough for every answer.
 
-        The mean over the answer's sentences of their support relative to the threshold, capped
-        at 1: 1 when every sentence is backed by a source it cites, partial credit for weak
-        support, 0 for a sentence without any source. Sorting answers by it puts the riskiest
-        first.
+        The mean over the answer's claims (sentences of three content words or more) of their
+        support relative to the threshold, capped at 1: 1 when every claim is backed by its
+        source (cited, or attributed by the check), partial credit for weak support, 0 for a
+        claim without any source. Sorting answers by it puts the riskiest first.
         """
-        if not self.sentences or threshold <= 0:
+        claims = [s for s in self.sentences if len(set(tokenize(s.text))) >= 3] or self.sentences
+        if not claims:
             return 0.0
-        credits = [min(1.0, (s.support or 0.0) / threshold) if s.sources else 0.0
-                   for s in self.sentences]  # fmt: skip
+        credits = [
+            (1.0 if threshold <= 0 else min(1.0, (s.support or 0.0) / threshold))
+            if s.sources else 0.0
+            for s in claims
+        ]  # fmt: skip
         return sum(credits) / len(credits)
 
 

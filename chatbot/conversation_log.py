@@ -41,6 +41,7 @@ class ConversationLog(Protocol):
     def history(self, session_id: str, limit: int) -> list[tuple[str, str]]: ...
     def turns(self, session_id: str) -> int: ...
     def record(self, exchange: Exchange) -> str: ...
+    def riskiest(self, limit: int = 50) -> list[dict[str, Any]]: ...
 
 
 _SCHEMA = """
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL)
 CREATE TABLE IF NOT EXISTS exchanges (
     id TEXT PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), created REAL NOT NULL,
     question TEXT NOT NULL, answer TEXT NOT NULL, language TEXT NOT NULL, abstained INTEGER NOT NULL,
-    citations TEXT NOT NULL, timings TEXT NOT NULL, extra TEXT NOT NULL
+    citations TEXT NOT NULL, timings TEXT NOT NULL, extra TEXT NOT NULL, groundedness REAL
 );
 CREATE INDEX IF NOT EXISTS exchanges_session ON exchanges(session_id, created);
 """
@@ -66,7 +67,11 @@ class SqliteConversationLog:
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(exchanges)")}
         if "groundedness" not in columns:  # logs written before the online score existed
-            self._db.execute("ALTER TABLE exchanges ADD COLUMN groundedness REAL")
+            try:
+                self._db.execute("ALTER TABLE exchanges ADD COLUMN groundedness REAL")
+            except sqlite3.OperationalError as error:  # another process added it just now
+                if "duplicate column" not in str(error):
+                    raise
         self._db.execute(_RISK_INDEX)
         self._lock = threading.Lock()
 
@@ -124,7 +129,7 @@ class SqliteConversationLog:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, session_id, created, question, answer, groundedness FROM exchanges "
-                "WHERE groundedness IS NOT NULL ORDER BY groundedness ASC, created DESC LIMIT ?",
+                "WHERE groundedness IS NOT NULL AND abstained = 0 ORDER BY groundedness ASC, created DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         keys = ("answer_id", "session_id", "created", "question", "answer", "groundedness")

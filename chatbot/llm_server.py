@@ -76,11 +76,12 @@ class LocalLlamaServer:
                 raise LlamaServerError(
                     f"llama_cpp.server s'est arrêté au démarrage : {self.log_tail()}"
                 )
-            try:
-                if httpx.get(f"{self.url}/models", timeout=2).status_code == 200:
+            try:  # loopback: never through an HTTP(S)_PROXY the environment may name
+                if httpx.get(f"{self.url}/models", timeout=2, trust_env=False).status_code == 200:
                     return self.url
             except httpx.TransportError:
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         self.stop()
         raise LlamaServerError(
             f"llama_cpp.server n'a pas répondu en {self.start_timeout_s:.0f} s : {self.log_tail()}"
@@ -104,7 +105,12 @@ class LocalLlamaServer:
         self._process = None
 
     def __enter__(self) -> LocalLlamaServer:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            self._log_dir.cleanup()
+            raise
         return self
 
     def __exit__(

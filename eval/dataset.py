@@ -72,6 +72,7 @@ def _parse(line: str, number: int, path: Path, seen: dict[str, EvalItem]) -> Eva
     if item_id in seen:
         raise DatasetError(f"{where} : l'identifiant « {item_id} » est déjà utilisé.")
     parent = raw.get("follow_up_of")
+    parent = None if parent is None else str(parent)
     if parent is not None and parent not in seen:
         raise DatasetError(
             f"{where} : « follow_up_of » vaut « {parent} », qui n'est pas une ligne précédente."
@@ -85,7 +86,7 @@ def _parse(line: str, number: int, path: Path, seen: dict[str, EvalItem]) -> Eva
         reference=_optional_text(raw, "reference", where),
         source_ids=_source_ids(raw, where),
         answerable=answerable,
-        language=_optional_text(raw, "language", where),
+        language=_language(raw, where),
         category=_optional_text(raw, "category", where) or _default_category(raw, answerable),
         follow_up_of=parent,
     )
@@ -98,6 +99,12 @@ def _optional_text(raw: dict[str, Any], key: str, where: str) -> str | None:
     if not isinstance(value, str):
         raise DatasetError(f"{where} : « {key} » doit être un texte.")
     return value.strip() or None
+
+
+def _language(raw: dict[str, Any], where: str) -> str | None:
+    """An ISO 639-1 code: "FR" and "fr-FR" both read as "fr"."""
+    value = _optional_text(raw, "language", where)
+    return value.lower().replace("_", "-").split("-")[0] if value else None
 
 
 def _source_ids(raw: dict[str, Any], where: str) -> tuple[str, ...]:

@@ -49,10 +49,10 @@ def failure_kind(error: BaseException) -> str:
     """A short reason for a failed judge call: parse (unusable JSON), timeout or error."""
     name = type(error).__name__.lower()
     text = str(error).lower()
+    if "timeout" in name or "timed out" in text or "timeout" in text:
+        return "timeout"
     if "retry" in name or "validation" in name or "json" in name or "validation" in text:
         return "parse"
-    if "timeout" in name or "timed out" in text:
-        return "timeout"
     return "error"
 
 
@@ -69,15 +69,18 @@ class RagasJudge:
         timeout_s: float = 300.0,
         max_retries: int = 1,
     ) -> None:
-        os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
-        os.environ.setdefault("DO_NOT_TRACK", "true")
+        os.environ["RAGAS_DO_NOT_TRACK"] = "true"  # never phone home, whatever the environment says
+        os.environ["DO_NOT_TRACK"] = "true"
+        import httpx
         from openai import AsyncOpenAI
         from ragas.llms import llm_factory
 
         self.metric_names = tuple(m for m in metrics if m in JUDGE_METRICS)
         self._client = AsyncOpenAI(
-            base_url=base_url, api_key="local", timeout=timeout_s, max_retries=0
-        )
+            base_url=base_url, api_key="local", timeout=timeout_s, max_retries=0,
+            # loopback: never through an HTTP(S)_PROXY the environment may name
+            http_client=httpx.AsyncClient(trust_env=False, timeout=timeout_s),
+        )  # fmt: skip
         self._llm = llm_factory(
             model, client=self._client, max_tokens=max_tokens, max_retries=max_retries
         )
@@ -131,7 +134,7 @@ class RagasJudge:
             result.failures[name] = f"{failure_kind(error)}: {str(error)[:200]}"
             return
         if value is None or math.isnan(value):
-            result.failures[name] = "empty: the judge found no statement to score"
+            result.failures[name] = "empty: le juge n'a trouvé aucune affirmation à noter"
         else:
             result.scores[name] = float(value)
 

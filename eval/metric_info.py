@@ -30,7 +30,7 @@ METRICS: dict[str, MetricInfo] = {
         "documents répondent).",
     ),
     "mrr": MetricInfo(
-        "Rang moyen réciproque",
+        "Rang réciproque moyen",
         "Moyenne de 1/rang du premier document attendu : 1 s'il est toujours premier, 0,5 s'il "
         "est deuxième, etc.",
     ),
@@ -93,8 +93,9 @@ METRICS: dict[str, MetricInfo] = {
     ),
     "groundedness": MetricInfo(
         "Ancrage (score en ligne)",
-        "Le score calculé pour chaque réponse en service, sans modèle juge : 1 quand chaque phrase "
-        "est appuyée par la source qu'elle cite, moins quand des phrases sont peu ou pas appuyées.",
+        "Le score calculé pour chaque réponse en service, sans modèle juge : 1 quand chaque "
+        "affirmation est appuyée par une source (citée, ou reconnue par le contrôle), moins quand "
+        "des affirmations sont peu ou pas appuyées.",
     ),
     "seconds_per_answer": MetricInfo(
         "Secondes par réponse (médiane)",
@@ -109,6 +110,31 @@ METRICS: dict[str, MetricInfo] = {
         share=False,
     ),
 }
+
+
+REASONS = {
+    "out_of_scope": "demande hors du cadre du service",
+    "no_relevant_sources": "aucun document pertinent",
+    "prompt_leak": "réponse bloquée (fuite des consignes)",
+    "model_declined": "le modèle n'a pas trouvé la réponse dans les documents",
+    "unsupported_answer": "réponse bloquée (non appuyée par les sources)",
+}
+JUDGE_FAILURES = {
+    "parse": "réponse du juge illisible",
+    "timeout": "délai dépassé",
+    "empty": "aucune affirmation à noter",
+    "error": "autre erreur",
+}
+
+
+def reason_label(reason: str | None) -> str:
+    """Why the assistant declined, in French."""
+    return REASONS.get(reason or "", reason or "raison inconnue")
+
+
+def judge_failure_label(kind: str) -> str:
+    """A judge failure kind, in French."""
+    return JUDGE_FAILURES.get(kind, kind)
 
 
 def describe(name: str) -> MetricInfo:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.metric_info import METRICS, describe, format_value
+from eval.metric_info import METRICS, describe, format_value, judge_failure_label, reason_label
 
 # Per-question scores shown in plots, per-category bars and the question list, in this order.
 KEY_SCORES = ("abstention_accuracy", "hit_at_k", "citation_precision", "faithfulness",
@@ -236,15 +236,37 @@ def _context(summary: dict[str, Any]) -> str:
         ("Questions", str(summary["questions"])),
         ("Modèles", f"{summary['llm']} (réponses), {summary['embedder']} (recherche)"),
         ("Date", summary["date"]),
-        ("Durée", f"{summary['duration_s']} s"),
+        ("Durée", f"{summary['duration_s']:.0f} s"),
         ("Mode", "recherche seule (aucune réponse générée)" if summary.get("retrieval_only")
                  else "réponses complètes"),
     ]  # fmt: skip
+    cost = summary.get("cost")
+    if cost:
+        rows.append(("Temps par réponse", _seconds(cost)))
+    if summary.get("unscored_for_retrieval"):
+        rows.append(("Questions non notées pour la recherche",
+                     f"{summary['unscored_for_retrieval']} (leur document n'est pas dans le corpus)"))  # fmt: skip
+    if summary.get("errors"):
+        rows.append(("Questions en erreur", f"{summary['errors']} (voir la liste des questions)"))
+    for failure in ingest.get("failed") or []:
+        rows.append(("Fichier non lu", f"{failure.get('path')} : {failure.get('error')}"))
+    if summary.get("judge", {}).get("error"):
+        rows.append(("Juge arrêté", summary["judge"]["error"]))
     missing = ingest.get("missing_expected_sources") or []
     if missing:
         rows.append(("Sources attendues absentes du corpus", ", ".join(missing)))
     body = "".join(f"<tr><th scope='row'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
+
+
+def _seconds(cost: dict[str, Any]) -> str:
+    def shown(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f} s".replace(".", ",")
+
+    return (f"médiane {shown(cost.get('seconds_per_answer_median'))}, 95e centile "
+            f"{shown(cost.get('seconds_per_answer_p95'))}, premier mot en "
+            f"{shown(cost.get('first_token_s_median'))} (médiane) ; "
+            f"{cost.get('tokens_total', 0)} jetons générés en tout")  # fmt: skip
 
 
 def _metrics_table(summary: dict[str, Any], previous: dict[str, Any] | None) -> str:
@@ -289,7 +311,9 @@ def _judge_section(summary: dict[str, Any]) -> str:
     rows = []
     for metric in sorted(set(judge["scored"]) | set(judge["failures"])):
         failures = judge["failures"].get(metric, {})
-        detail = ", ".join(f"{kind} : {count}" for kind, count in sorted(failures.items()))
+        detail = ", ".join(
+            f"{judge_failure_label(kind)} : {count}" for kind, count in sorted(failures.items())
+        )
         rows.append(f"<tr><td>{e(describe(metric).label)}</td>"
                     f"<td class='num'>{judge['scored'].get(metric, 0)}</td>"
                     f"<td class='num'>{sum(failures.values())}</td><td>{e(detail or '—')}</td></tr>")  # fmt: skip
@@ -356,9 +380,9 @@ def _changes(records: Sequence[dict[str, Any]], previous: dict[str, Any]) -> str
 
 def _worst(records: Sequence[dict[str, Any]]) -> str:
     answered = [r for r in records if "answer" in r]
-    if not answered:
+    worst = [r for r in sorted(answered, key=risk) if risk(r) < (1, 1.0)][:WORST_SHOWN]
+    if not worst:
         return ""
-    worst = sorted(answered, key=risk)[:WORST_SHOWN]
     return (
         "<h2>Réponses les plus faibles, avec leurs preuves</h2>"
         "<p>D'abord les mauvais choix de répondre ou de refuser, puis les scores les plus bas.</p>"
@@ -369,12 +393,12 @@ def _worst(records: Sequence[dict[str, Any]]) -> str:
 def _evidence(record: dict[str, Any]) -> str:
     e = html.escape
     expected = "doit répondre" if record["answerable"] else "doit refuser"
-    did = f"a refusé ({record.get('reason')})" if record["abstained"] else "a répondu"
+    did = f"a refusé ({reason_label(record.get('reason'))})" if record["abstained"] else "a répondu"
     scores = ", ".join(f"{describe(k).label} {format_value(k, v)}"
                        for k, v in record["scores"].items())  # fmt: skip
     parts = [
         f"<details id='q-{e(record['id'])}'><summary>{e(record['id'])} — {e(record['question'])}"
-        f"</summary><p>Catégorie {e(record['category'])} ; {expected}, {did}.</p>",
+        f"</summary><p>Catégorie {e(record['category'])} ; {expected}, {e(did)}.</p>",
     ]
     if record.get("standalone_question") and record["standalone_question"] != record["question"]:
         parts.append(f"<p>Question reformulée : {e(record['standalone_question'])}</p>")
@@ -406,7 +430,9 @@ def _question_list(records: Sequence[dict[str, Any]]) -> str:
             + "".join(f"<th scope='col'>{e(describe(m).label)}</th>" for m in shown) + "</tr>")  # fmt: skip
     rows = []
     for record in records:
-        if "answer" in record:
+        if "error" in record:
+            outcome_cell = f"<td class='bad'>erreur : {e(record['error'][:200])}</td>"
+        elif "answer" in record:
             correct = record["scores"].get("abstention_accuracy") == 1.0
             outcome = "refus" if record["abstained"] else "réponse"
             css = "ok" if correct else "bad"

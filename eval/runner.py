@@ -6,6 +6,7 @@ so that an evaluation never touches the live index and a second run only re-read
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -71,6 +72,8 @@ def parse_metrics(text: str | None) -> frozenset[str]:
     if not text:
         return frozenset(ALL_GROUPS)
     chosen: set[str] = set()
+    if not text.replace(",", "").strip():
+        raise EvalError("--metrics est vide : nommez au moins un groupe ou une mesure.")
     known = {name for names in METRIC_GROUPS.values() for name in names}
     for word in (w.strip() for w in text.split(",") if w.strip()):
         if word in METRIC_GROUPS or word in known:
@@ -81,6 +84,14 @@ def parse_metrics(text: str | None) -> frozenset[str]:
                 f"{', '.join(ALL_GROUPS)} ou les métriques {', '.join(sorted(known))}."
             )
     return frozenset(chosen)
+
+
+def selected(metrics: frozenset[str], name: str) -> bool:
+    """Whether a summary metric belongs to what was asked for."""
+    group = next((g for g, names in METRIC_GROUPS.items() if name in names), None)
+    if name in ("declined_when_needed", "answered_when_possible"):
+        group = "checks"
+    return name in metrics or (group is not None and group in metrics)
 
 
 def wants(metrics: frozenset[str], group: str, name: str | None = None) -> bool:
@@ -128,7 +139,7 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Run the evaluation, write results, summary and report under `request.out`; return the
     summary."""
-    from chatbot.wiring import build_answerer, build_generator, build_search_services
+    from chatbot.wiring import build_search_services
     from eval.report import write_report
     from ingestion.manifest import read_manifest_file
     from ingestion.pipeline import ChunkingOptions, ingest
@@ -139,6 +150,8 @@ def run_evaluation(
     items = load_dataset(request.dataset, request.limit)
     previous = load_run(request.compare) if request.compare else None  # fail before the long work
     manifest = read_manifest_file(request.manifest) if request.manifest else None
+    request.out.mkdir(parents=True, exist_ok=True)  # an unwritable folder fails now, not at the end
+    judge_error = None
     started = time.perf_counter()
     settings = eval_settings(settings, request.corpus)
     search = build_search_services(settings)
@@ -158,17 +171,14 @@ def run_evaluation(
                 items, search.retriever.search_many, request.k, indexed, progress
             )
         else:
-            generator = build_generator(settings)
-            try:
-                answerer = build_answerer(settings, search, generator)
-                records = _answer_all(items, answerer, request, settings, indexed, progress)
-            finally:
-                close = getattr(generator, "close", None)
-                if close is not None:
-                    close()
-            del generator  # frees the in-process model before the judge loads its own copy
+            records = _answer_with_model(items, search, request, settings, indexed, progress)
+            gc.collect()  # the answering model is gone before the judge loads its own copy
+            write_results(request.out, records, None)  # the answers are safe whatever follows
             if wants(request.metrics, "ragas"):
-                _judge_all(records, settings, request.metrics, search.embedder, progress)
+                try:
+                    _judge_all(records, settings, request.metrics, search.embedder, progress)
+                except Exception as error:  # answers and judge-free scores are still reported
+                    judge_error = f"{type(error).__name__}: {error}"
     finally:
         search.close()
     missing = sorted({s for item in items for s in item.source_ids} - indexed)
@@ -177,7 +187,8 @@ def run_evaluation(
     summary["unscored_for_retrieval"] = sum(
         1 for item in items if item.source_ids and not set(item.source_ids) & indexed
     )
-    request.out.mkdir(parents=True, exist_ok=True)
+    if judge_error is not None:
+        summary.setdefault("judge", {})["error"] = judge_error
     write_results(request.out, records, summary)
     write_report(request.out, records, summary, previous)
     return summary
@@ -203,6 +214,32 @@ def _retrieve_all(
             records.append(record)
         progress.advance(len(chosen))
     return records
+
+
+def _answer_with_model(
+    items: Sequence[EvalItem],
+    search: Any,
+    request: EvalRequest,
+    settings: Settings,
+    indexed: set[str],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """Load the answering model, answer every question, and let the model go."""
+    from chatbot.wiring import build_answerer, build_generator
+
+    generator = build_generator(settings)
+    try:
+        answerer = build_answerer(settings, search, generator)
+        if request.k > answerer.config.candidates:
+            raise EvalError(
+                f"--k vaut {request.k}, mais le chatbot ne garde que "
+                f"{answerer.config.candidates} passages par question : choisissez un k plus petit."
+            )
+        return _answer_all(items, answerer, request, settings, indexed, progress)
+    finally:
+        close = getattr(generator, "close", None)
+        if close is not None:
+            close()
 
 
 def _answer_all(
@@ -232,7 +269,12 @@ def _answer_all(
 
     for item in items:
         history = _history(item, by_id, answers)
-        answer = answerer.answer(item.question, history)
+        try:
+            answer = answerer.answer(item.question, history)
+        except GuichetError as error:  # one failed question is reported, the others go on
+            records.append(_base_record(item) | {"error": str(error), "scores": {}})
+            progress.advance()
+            continue
         answers[item.id] = answer
         record = answer_record(item, answer, request.k, threshold, support, indexed)
         records.append(record)
@@ -247,7 +289,8 @@ def _history(
     chain = []
     parent = item.follow_up_of
     while parent is not None:
-        chain.append((by_id[parent].question, answers[parent].text))
+        if parent in answers:  # a parent whose answer failed is left out of the history
+            chain.append((by_id[parent].question, answers[parent].text))
         parent = by_id[parent].follow_up_of
     return list(reversed(chain))
 
@@ -323,6 +366,8 @@ def answer_record(
             scores["reference_recall"], scores["reference_f1"] = reference_overlap(
                 answer.text, item.reference
             )
+    elif item.answerable and item.reference:  # a wrong decline says none of the reference
+        scores["reference_recall"], scores["reference_f1"] = 0.0, 0.0
     record["scores"] = {name: value for name, value in scores.items() if value is not None}
     record["judge_failures"] = {}
     return record
@@ -403,8 +448,10 @@ def summarize(
         summary["metrics"]["seconds_per_answer"] = summary["cost"]["seconds_per_answer_median"]
         summary["metrics"]["tokens_per_answer"] = summary["cost"]["tokens_per_answer_mean"]
         summary["judge"] = _judge_summary(answered)
+    summary["errors"] = sum(1 for r in records if "error" in r)
     order = {name: i for i, name in enumerate(METRICS)}
-    present = [(k, v) for k, v in summary["metrics"].items() if v is not None]
+    present = [(k, v) for k, v in summary["metrics"].items()
+               if v is not None and selected(request.metrics, k)]  # fmt: skip
     summary["metrics"] = dict(sorted(present, key=lambda kv: order.get(kv[0], len(order))))
     return summary
 
@@ -418,7 +465,9 @@ def _aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
 
 
 def _cost(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    seconds = [r["cost"]["total_ms"] / 1000 for r in answered if r["cost"]["total_ms"]]
+    # Answers only: a decline skips generation, and would make the service look faster than it is.
+    seconds = [r["cost"]["total_ms"] / 1000 for r in answered
+               if r["cost"]["total_ms"] and not r["abstained"]]  # fmt: skip
     first = [r["cost"]["first_token_ms"] / 1000 for r in answered
              if r["cost"]["first_token_ms"] and not r["abstained"]]  # fmt: skip
     tokens = [r["cost"]["tokens"] for r in answered]
@@ -450,11 +499,15 @@ def _round(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(value, 4)
 
 
-def write_results(out: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any]) -> None:
-    """results.jsonl (one line per question) and summary.json."""
+def write_results(
+    out: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any] | None
+) -> None:
+    """results.jsonl (one line per question) and, once there is one, summary.json."""
     with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if summary is None:
+        return
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -471,9 +524,10 @@ def load_run(folder: Path) -> dict[str, Any]:
     results_path = folder / "results.jsonl"
     records = []
     if results_path.is_file():
-        records = [json.loads(line) for line in results_path.read_text().splitlines() if line]
+        lines = results_path.read_text(encoding="utf-8").splitlines()
+        records = [json.loads(line) for line in lines if line.strip()]
     return {
-        "summary": json.loads(summary_path.read_text()),
+        "summary": json.loads(summary_path.read_text(encoding="utf-8")),
         "records": records,
         "path": str(folder),
     }

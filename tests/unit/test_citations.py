@@ -73,12 +73,16 @@ def test_lexical_support_and_excerpt() -> None:
 
 
 def test_groundedness_gives_full_credit_to_backed_sentences_and_none_to_unsourced_ones() -> None:
-    def sentence(support: float | None, sources: tuple[int, ...]) -> CheckedSentence:
-        return CheckedSentence("x", sources, support, bool(sources) and (support or 0) >= 0.5)
+    def sentence(support: float | None, sources: tuple[int, ...], text: str) -> CheckedSentence:
+        return CheckedSentence(text, sources, support, bool(sources) and (support or 0) >= 0.5)
 
-    check = CitationCheck(
-        "x", (sentence(0.9, (1,)), sentence(0.25, (2,)), sentence(0.8, ())), (1, 2), 0
+    claims = (
+        sentence(0.9, (1,), "La piscine ouvre le mardi."),
+        sentence(0.25, (2,), "L'entrée coûte trois euros."),
+        sentence(0.8, (), "Le stationnement est gratuit le dimanche."),
     )
-    # 1 (capped) + 0.25/0.5 + 0 (no source), averaged over three sentences
+    check = CitationCheck("x", (*claims, sentence(None, (), "Voilà.")), (1, 2), 0)
+    # 1 (capped) + 0.25/0.5 + 0 (no source), averaged over the three claims ("Voilà." is not one)
     assert check.groundedness(0.5) == pytest.approx(0.5)
+    assert check.groundedness(0.0) == pytest.approx(2 / 3)  # no threshold: any source is enough
     assert CitationCheck("", (), (), 0).groundedness(0.5) == 0.0

@@ -181,3 +181,30 @@ def test_service_public_sets_read_as_evaluation_sets(shared_data: Path) -> None:
     assert len(answers) == 65 and len(retrieval) == 345
     assert all(item.reference and len(item.source_ids) == 1 for item in answers)
     assert all(item.answerable and not item.reference for item in retrieval)
+
+
+def test_a_wrong_decline_scores_zero_on_the_reference_and_on_the_choice() -> None:
+    from chatbot.answering import Answer
+    from eval.dataset import EvalItem
+    from eval.runner import answer_record
+
+    item = EvalItem("x", "Quand ouvre la piscine ?", reference="du mardi au dimanche",
+                    source_ids=("piscine",), language="fr")  # fmt: skip
+    declined = Answer(text="Je n'ai pas trouvé cette information dans les documents.",
+                      language="fr", abstained=True, reason="no_relevant_sources", citations=(),
+                      passages=(), retrieved=(), standalone_question=item.question, check=None,
+                      contact=None, timings={"total_ms": 300.0}, tokens=0)  # fmt: skip
+    record = answer_record(item, declined, k=5, threshold=0.45, indexed={"piscine"})
+    scores = record["scores"]
+    assert scores["abstention_accuracy"] == 0.0 and scores["reference_recall"] == 0.0
+    assert scores["hit_at_k"] == 0.0 and "citation_precision" not in scores
+    assert scores["language_match"] == 1.0
+
+
+def test_empty_metric_list_and_language_codes(tmp_path: Path) -> None:
+    with pytest.raises(EvalError, match="vide"):
+        parse_metrics(" , ")
+    path = write_lines(tmp_path / "l.jsonl", {"question": "Hours?", "language": "EN-gb"},
+                       {"question": "Et ?", "follow_up_of": "q0001"})  # fmt: skip
+    first, second = load_dataset(path)
+    assert first.language == "en" and second.follow_up_of == "q0001"

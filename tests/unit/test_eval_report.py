@@ -55,7 +55,7 @@ def test_report_links_existing_plots_and_lists_every_question(tmp_path: Path) ->
         assert item["question"] in page
     assert "<script>x</script>" not in page and "&lt;script&gt;" in page  # evidence is escaped
     assert "Fidélité aux sources (ragas)" in page and "55,0 %" in page
-    assert "Échecs du juge" in page and "parse : 1" in page
+    assert "Échecs du juge" in page and "réponse du juge illisible : 1" in page
     assert 'lang="fr"' in page
 
 
