@@ -282,6 +282,13 @@ def evaluate(
         Path | None,
         typer.Option(help="A sources.yaml/.csv to use instead of the corpus folder's own."),
     ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score the answers of an earlier run (its --out folder) again instead "
+            "of generating them, e.g. with another judge or more metrics."
+        ),
+    ] = None,
     k: Annotated[int, typer.Option(help="Cut-off of the retrieval metrics.", min=1)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -292,7 +299,7 @@ def evaluate(
         settings = load_settings()
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
                               metrics=parse_metrics(metrics), compare=compare,
-                              manifest=manifest)  # fmt: skip
+                              manifest=manifest, answers=answers)  # fmt: skip
         with _RichProgress(transient=as_json) as progress:
             summary = run_evaluation(settings, request, progress)
     if as_json:

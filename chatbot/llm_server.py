@@ -19,6 +19,15 @@ class LlamaServerError(GuichetError):
     """The local inference server could not be started."""
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to stop the server when its parent dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now, on loopback."""
     with socket.socket() as sock:
@@ -68,7 +77,9 @@ class LocalLlamaServer:
                         "--cache_size", str(self.prompt_cache_bytes)]  # fmt: skip
         # A file, not a pipe: the model's load log would fill a pipe and block the server.
         with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            )
         self.url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:

@@ -196,6 +196,13 @@ class Settings(BaseSettings):
         description="Longest reply of the evaluation judge (ragas) per call; a longer one fails "
         "to parse and is counted as a failure.",
     )
+    judge_relevancy_questions: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Questions the judge writes back from each answer for ragas' answer "
+        "relevancy (each is one judge call; ragas' default is 3).",
+    )
     max_message_chars: int = Field(
         default=1500, ge=10, le=20000, description="Longest accepted question, in characters."
     )

@@ -68,6 +68,7 @@ class RagasJudge:
         max_tokens: int = 1024,
         timeout_s: float = 300.0,
         max_retries: int = 1,
+        relevancy_questions: int = 3,
     ) -> None:
         os.environ["RAGAS_DO_NOT_TRACK"] = "true"  # never phone home, whatever the environment says
         os.environ["DO_NOT_TRACK"] = "true"
@@ -84,6 +85,7 @@ class RagasJudge:
         self._llm = llm_factory(
             model, client=self._client, max_tokens=max_tokens, max_retries=max_retries
         )
+        self.relevancy_questions = relevancy_questions
         self._metrics = self._build(embed_queries)
 
     def _build(self, embed_queries: EmbedQueries) -> dict[str, Any]:
@@ -97,7 +99,9 @@ class RagasJudge:
         builders: dict[str, Callable[[], Any]] = {
             "faithfulness": lambda: Faithfulness(llm=self._llm),
             "answer_relevancy": lambda: AnswerRelevancy(
-                llm=self._llm, embeddings=_local_embeddings(embed_queries)
+                llm=self._llm,
+                embeddings=_local_embeddings(embed_queries),
+                strictness=self.relevancy_questions,
             ),
             "context_precision": lambda: ContextPrecision(llm=self._llm),
             "context_recall": lambda: ContextRecall(llm=self._llm),

@@ -114,6 +114,7 @@ class EvalRequest:
     k: int = 5
     compare: Path | None = None
     manifest: Path | None = None  # a sources.yaml/.csv to use instead of the corpus's own
+    answers: Path | None = None  # an earlier run whose answers are scored again, not regenerated
 
     @property
     def retrieval_only(self) -> bool:
@@ -171,7 +172,10 @@ def run_evaluation(
                 items, search.retriever.search_many, request.k, indexed, progress
             )
         else:
-            records = _answer_with_model(items, search, request, settings, indexed, progress)
+            if request.answers is not None:
+                records = reuse_answers(items, request.answers)
+            else:
+                records = _answer_with_model(items, search, request, settings, indexed, progress)
             gc.collect()  # the answering model is gone before the judge loads its own copy
             write_results(request.out, records, None)  # the answers are safe whatever follows
             if wants(request.metrics, "ragas"):
@@ -213,6 +217,32 @@ def _retrieve_all(
             record["scores"] = retrieval_scores(record["retrieved"], item.source_ids, k, indexed)
             records.append(record)
         progress.advance(len(chosen))
+    return records
+
+
+def reuse_answers(items: Sequence[EvalItem], folder: Path) -> list[dict[str, Any]]:
+    """The answers of an earlier run for these questions, their judge scores cleared."""
+    results = folder / "results.jsonl"
+    if not results.is_file():
+        raise EvalError(
+            f"Pas de results.jsonl dans {folder} : donnez le dossier --out d'une évaluation."
+        )
+    earlier = {record["id"]: record for record in _read_records(results)}
+    missing = [
+        item.id for item in items if item.id not in earlier or "answer" not in earlier[item.id]
+    ]
+    if missing:
+        raise EvalError(
+            f"{folder} n'a pas de réponse pour {len(missing)} question(s) ({', '.join(missing[:5])}) :"
+            " lancez l'évaluation sans --answers."
+        )
+    records = []
+    for item in items:
+        record = dict(earlier[item.id])
+        record["scores"] = {k: v for k, v in record["scores"].items() if k not in JUDGE_METRICS}
+        record["judge_failures"] = {}
+        record.pop("judge_model", None)
+        records.append(record)
     return records
 
 
@@ -407,7 +437,8 @@ def _judge_all(
         prompt_cache_bytes=2 * 1024**3,
     ) as server:  # fmt: skip
         judge = RagasJudge(server.url, alias, embedder.embed_queries, chosen,
-                           max_tokens=settings.judge_max_tokens)  # fmt: skip
+                           max_tokens=settings.judge_max_tokens,
+                           relevancy_questions=settings.judge_relevancy_questions)  # fmt: skip
         results = judge.score_all(samples, on_done=progress.advance)
     for record, result in zip(judged, results, strict=True):
         record["scores"].update(result.scores)
@@ -522,12 +553,14 @@ def load_run(folder: Path) -> dict[str, Any]:
             "donnez le dossier --out d'une évaluation déjà faite."
         )
     results_path = folder / "results.jsonl"
-    records = []
-    if results_path.is_file():
-        lines = results_path.read_text(encoding="utf-8").splitlines()
-        records = [json.loads(line) for line in lines if line.strip()]
+    records = _read_records(results_path) if results_path.is_file() else []
     return {
         "summary": json.loads(summary_path.read_text(encoding="utf-8")),
         "records": records,
         "path": str(folder),
     }
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]

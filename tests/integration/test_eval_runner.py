@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from eval.judge import JUDGE_METRICS, JudgeSample, applicable
-from eval.runner import EvalRequest, parse_metrics, run_evaluation
+from eval.runner import EvalError, EvalRequest, parse_metrics, run_evaluation
 from tests.conftest import CORPUS, ROOT, make_settings, require_models
 
 pytestmark = pytest.mark.integration
@@ -120,6 +120,26 @@ def test_cli_reuses_the_cached_index_and_compares_with_the_last_run(
     assert set(summary["metrics"]) == {"hit_at_1", "hit_at_k", "recall_at_k", "mrr"}
     page = (out / "report.html").read_text()
     assert "Changements depuis l'évaluation précédente" in page and "Précédente" in page
+
+
+def test_answers_of_an_earlier_run_are_scored_again_not_regenerated(
+    small_run: dict[str, Any], tmp_path: Path
+) -> None:
+    dataset = write_dataset(tmp_path / "tiny.jsonl", *TINY)
+    request = EvalRequest(dataset, CORPUS, tmp_path / "again", metrics=parse_metrics("checks"),
+                          answers=small_run["out"])  # fmt: skip
+    summary = run_evaluation(small_run["settings"], request)
+    again = [
+        json.loads(line) for line in (tmp_path / "again" / "results.jsonl").read_text().splitlines()
+    ]
+    before = small_run["records"]
+    assert [r["answer"] for r in again] == [r["answer"] for r in before]
+    assert all(not set(JUDGE_METRICS) & set(r["scores"]) for r in again)
+    assert "judge" not in summary or not summary["judge"]["scored"]
+    extra = write_dataset(tmp_path / "more.jsonl", *TINY, {"id": "new", "question": "Autre ?"})
+    with pytest.raises(EvalError, match="pas de réponse pour 1 question"):
+        run_evaluation(small_run["settings"], EvalRequest(extra, CORPUS, tmp_path / "x",
+                                                          answers=small_run["out"]))  # fmt: skip
 
 
 def test_cli_errors_are_clear(tmp_path: Path) -> None:
