@@ -52,12 +52,14 @@ def citation_scores(
 
     `support(sentence, passage)` scores in [0, 1] how well a passage backs a sentence; a citation
     counts as supported at `threshold` or above. A marker pointing at no passage is unsupported.
+    Markers on a line that is not a claim ("Sources : [1]") back no sentence and are not checked.
     """
     citations = supported = claims = uncited = 0
     for sentence, numbers in split_claims(answer):
-        if is_claim(sentence):
-            claims += 1
-            uncited += not numbers
+        if not is_claim(sentence):
+            continue
+        claims += 1
+        uncited += not numbers
         for n in numbers:
             citations += 1
             if 1 <= n <= len(passages) and support(sentence, passages[n - 1]) >= threshold:

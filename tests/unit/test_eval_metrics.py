@@ -49,6 +49,10 @@ def test_uncited_claims_ignore_short_sentences() -> None:
     )
     assert scores.claims == 2 and scores.uncited_claims == 1 and scores.uncited_share == 0.5
     assert citation_scores("Bonjour.", [POOL], 0.5, overlap).precision is None
+    listing = citation_scores(
+        "La piscine ouvre le mardi matin.\n\nSources : [1]", [POOL], 0.5, overlap
+    )
+    assert listing.citations == 0 and listing.uncited_claims == 1  # a source list backs no claim
 
 
 def test_abstention_scores() -> None:
