@@ -19,6 +19,7 @@ from chatbot.domain import Passage
 from chatbot.generation import GenerationOptions, Generator
 from chatbot.injection import looks_like_instruction, remove_instructions
 from chatbot.language import detect_language
+from chatbot.lexical import tokenize
 from chatbot.messages import decline_message, is_out_of_scope
 from chatbot.prompts import (
     NO_ANSWER,
@@ -209,7 +210,7 @@ class Answerer:
         options = GenerationOptions(max_tokens=60, temperature=0.0, timeout_s=20.0)
         pieces = list(self.generator.stream(condense_messages(question, history), options))
         rewritten = "".join(pieces).strip().splitlines()[0].strip(" \"'«»") if pieces else ""
-        if not rewritten or len(rewritten) > 300 or len(rewritten) < 5:
+        if not rewritten or len(rewritten) > 300 or not _complete_rewrite(rewritten, question):
             return fallback
         return rewritten
 
@@ -218,6 +219,15 @@ class Answerer:
         contact = self.contacts.for_question(run.question)
         text = decline_message(reason, run.language, self.config.authority, contact)
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
+
+
+def _complete_rewrite(rewritten: str, question: str) -> bool:
+    """Whether a rewritten follow-up says at least as much as the follow-up itself (a rewrite cut
+    short, such as "Quelle est la", would send retrieval astray)."""
+    words = set(tokenize(rewritten))
+    return len(words) >= max(2, len(set(tokenize(question)))) and not rewritten.endswith(
+        (" la", " le", " les", " de", " des", " du", " l'", " d'")
+    )
 
 
 def _may_be_no_answer(text: str) -> bool:

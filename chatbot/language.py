@@ -61,6 +61,8 @@ def detect_language(text: str, default: str = "fr") -> str:
     """
     if _ARABIC.search(text):
         return "ar"
+    if "¿" in text or "¡" in text:  # only Spanish writes these (langdetect may say Portuguese)
+        return "es"
     words = _WORD.findall(text)
     if not words:
         return default

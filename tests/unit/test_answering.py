@@ -110,6 +110,16 @@ def test_follow_up_is_rewritten_before_retrieval() -> None:
     assert any(m["content"] == "De 10 h à 19 h [1]." for m in generator.prompts[1])
 
 
+def test_a_rewrite_cut_short_falls_back_to_the_joined_questions() -> None:
+    generator = ScriptedGenerator("Quelle est la", "L'entrée est à 3 euros [1].")
+    pool = passage("piscine", "L'entrée de la piscine est à 3 euros pour les résidents.")
+    bot = answerer(generator, [pool])
+    result = bot.answer(
+        "Et combien coûte l'entrée ?", history=[("Horaires de la piscine ?", "De 10 h à 19 h [1].")]
+    )
+    assert result.standalone_question == "Horaires de la piscine ? Et combien coûte l'entrée ?"
+
+
 def test_sources_are_quoted_as_data() -> None:
     generator = ScriptedGenerator("La piscine ouvre du mardi au dimanche [1].")
     answerer(generator).answer("Piscine ?")

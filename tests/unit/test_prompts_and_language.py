@@ -85,3 +85,10 @@ def test_naming_the_authority_is_not_a_leak() -> None:
         "Guichet est l'assistant automatique de la Communauté d'agglomération Paris-Saclay [1]."
     )
     assert not leaks_rules(answer, prompt)
+
+
+def test_inverted_marks_mean_spanish() -> None:
+    from chatbot.language import detect_language
+
+    assert detect_language("No sé a qué servicio dirigirme. ¿A qué número puedo llamar?") == "es"
+    assert detect_language("¡Hola! ¿Horario?") == "es"
