@@ -46,7 +46,6 @@ class LocalLlamaServer:
         threads: int | None = None,
         gpu_layers: int = 0,
         start_timeout_s: float = 180.0,
-        prompt_cache_bytes: int = 0,
     ) -> None:
         if not model.is_file():
             raise LlamaServerError(
@@ -58,7 +57,6 @@ class LocalLlamaServer:
         self.threads = threads
         self.gpu_layers = gpu_layers
         self.start_timeout_s = start_timeout_s
-        self.prompt_cache_bytes = prompt_cache_bytes
         self.url = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._log_dir = tempfile.TemporaryDirectory(prefix="guichet-llama-server-")
@@ -72,9 +70,6 @@ class LocalLlamaServer:
                    "--n_ctx", str(self.context), "--n_gpu_layers", str(self.gpu_layers)]  # fmt: skip
         if self.threads:
             command += ["--n_threads", str(self.threads)]
-        if self.prompt_cache_bytes:  # keeps the states of recent prompts: shared prefixes are free
-            command += ["--cache", "true", "--cache_type", "ram",
-                        "--cache_size", str(self.prompt_cache_bytes)]  # fmt: skip
         # A file, not a pipe: the model's load log would fill a pipe and block the server.
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(

@@ -116,8 +116,9 @@ class RagasJudge:
 
         async def run() -> list[JudgeResult]:
             results = [JudgeResult() for _ in samples]
-            # Metric by metric: consecutive calls share the metric's long instructions, which the
-            # server's prompt cache then does not evaluate again.
+            # Metric by metric: consecutive calls share the metric's long instructions, and
+            # llama.cpp reuses the prefix it has just evaluated. (llama_cpp.server's --cache keeps
+            # whole states with their logits: it grew past 20 GB here and was killed, so no.)
             for name, metric in self._metrics.items():
                 for sample, result in zip(samples, results, strict=True):
                     await self._score(name, metric, sample, result)

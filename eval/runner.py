@@ -434,7 +434,6 @@ def _judge_all(
     with LocalLlamaServer(
         model_path(settings, "llm"), alias, context=max(settings.llm_context, 4096),
         threads=settings.llm_threads, gpu_layers=settings.llm_gpu_layers,
-        prompt_cache_bytes=2 * 1024**3,
     ) as server:  # fmt: skip
         judge = RagasJudge(server.url, alias, embedder.embed_queries, chosen,
                            max_tokens=settings.judge_max_tokens,
