@@ -42,7 +42,8 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> dic
     """One full evaluation with the small profile, ragas included (SmolLM2 as the judge)."""
     require_models(models_dir, "small")
     tmp = tmp_path_factory.mktemp("eval-small")
-    settings = make_settings(tmp, models_dir, "small", relevance_threshold=0.0,
+    # No relevance gate and no support check: whatever SmolLM2 writes on this CPU reaches the judge.
+    settings = make_settings(tmp, models_dir, "small", relevance_threshold=0.0, support_threshold=0.0,
                              max_answer_tokens=48, judge_max_tokens=96)  # fmt: skip
     request = EvalRequest(write_dataset(tmp / "tiny.jsonl", *TINY), CORPUS, tmp / "out")
     summary = run_evaluation(settings, request)
@@ -71,7 +72,8 @@ def test_the_judge_scores_or_counts_every_applicable_pair(small_run: dict[str, A
     """ragas ran against the real server: each (metric, answer) has a score or a counted failure."""
     summary, records = small_run["summary"], small_run["records"]
     judge = summary["judge"]
-    assert judge["model"] == "smollm2-135m-instruct-q4_1"
+    outcomes = [(r["id"], r.get("reason"), r["answer"][:80]) for r in records]
+    assert judge["model"] == "smollm2-135m-instruct-q4_1", (judge, outcomes)
     expected = 0
     for record in records:
         if record["abstained"] or not record["passages"]:
