@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from chatbot.answering import Answer, Answerer, Token
-from chatbot.conversation_log import ConversationLog, Exchange
+from chatbot.answering import Answer, Answerer, AnsweringConfig, Token
 from chatbot.domain import GuichetError
 from chatbot.serialize import passage_json
 from chatbot.settings import Settings
+from chatbot.store.conversations import AnswerRecord, ConversationStore
 
 
 class MessageRejectedError(GuichetError):
@@ -35,7 +35,7 @@ class Turn:
 
 
 def open_turn(
-    log: ConversationLog, settings: Settings, message: str, session_id: str | None
+    log: ConversationStore, settings: Settings, message: str, session_id: str | None
 ) -> Turn:
     """Check the message and the session (creating one when none is given)."""
     text = message.strip()
@@ -63,28 +63,84 @@ def stream_turn(answerer: Answerer, turn: Turn) -> Iterator[Token | Answer]:
     return answerer.stream(turn.message, turn.history)
 
 
-def record_turn(log: ConversationLog, turn: Turn, answer: Answer) -> str:
-    """Log the exchange; return the answer id."""
-    return log.record(
-        Exchange(
-            session_id=turn.session_id,
-            question=turn.message,
-            answer=answer.text,
-            language=answer.language,
-            abstained=answer.abstained,
-            citations=[c.as_dict() for c in answer.citations],
-            timings=answer.timings,
-            groundedness=answer.groundedness,
-            extra={
-                "reason": answer.reason,
-                "standalone_question": answer.standalone_question,
-                "passages": [p.chunk.chunk_id for p in answer.passages],
-                "model": answer.model,
-                "prompt_version": answer.prompt_version,
-                "tokens": answer.tokens,
-                "groundedness": answer.groundedness,
-            },
-        )
+def record_turn(
+    store: ConversationStore,
+    turn: Turn,
+    answer: Answer,
+    config: AnsweringConfig,
+    model_sha256: str | None,
+) -> str:
+    """Store the exchange with its audit record (the store redacts it); return the answer id."""
+    return store.record(audit_record(turn, answer, config, model_sha256))
+
+
+def audit_record(
+    turn: Turn, answer: Answer, config: AnsweringConfig, model_sha256: str | None
+) -> AnswerRecord:
+    """Everything an auditor needs to replay how this answer was made."""
+    shown = {p.chunk.chunk_id for p in answer.passages}
+    passages = [
+        {
+            "chunk_id": p.chunk.chunk_id,
+            "source_id": p.chunk.source.source_id,
+            "title": p.chunk.source.title,
+            "url": p.chunk.source.url,
+            "commune": p.chunk.source.commune,
+            "doc_version": p.chunk.doc_version,
+            "page": p.chunk.page,
+            "headings": list(p.chunk.headings),
+            "rank": p.rank,
+            "score": p.score,
+            "dense_score": p.dense_score,
+            "lexical_score": p.lexical_score,
+            "shown": p.chunk.chunk_id in shown,
+        }
+        for p in (answer.retrieved or answer.passages)
+    ]
+    check = answer.check
+    return AnswerRecord(
+        session_id=turn.session_id,
+        question=turn.message,
+        standalone_question=answer.standalone_question,
+        answer=answer.text,
+        language=answer.language,
+        abstained=answer.abstained,
+        reason=answer.reason,
+        groundedness=answer.groundedness,
+        passages=passages,
+        citations=[c.as_dict() for c in answer.citations],
+        citation_check=None
+        if check is None
+        else {
+            "cited": list(check.cited),
+            "removed_markers": check.removed_markers,
+            "unsupported": check.unsupported,
+            "uncited": check.uncited,
+            "sentences": [
+                {
+                    "sources": list(s.sources),
+                    "support": s.support,
+                    "supported": s.supported,
+                    "attributed": s.attributed,
+                }
+                for s in check.sentences
+            ],
+        },
+        prompt_version=answer.prompt_version,
+        model=answer.model,
+        model_sha256=model_sha256,
+        generation={
+            **asdict(config.generation),
+            "relevance_threshold": config.relevance_threshold,
+            "support_threshold": config.support_threshold,
+            "context_passages": config.context_passages,
+            "context_chars": config.context_chars,
+        },
+        timings=answer.timings,
+        tokens=answer.tokens,
+        communes=sorted(
+            {p.chunk.source.commune for p in answer.passages if p.chunk.source.commune}
+        ),
     )
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
+from chatbot.cli_privacy import register_privacy_commands
+from chatbot.cli_support import err, friendly_errors, load_settings, out
 from chatbot.domain import GuichetError, Passage, SearchFilters
 from chatbot.serialize import passage_json
-from chatbot.settings import ModelProfile, Settings
+from chatbot.settings import ModelProfile
 
 app = typer.Typer(
     help="Guichet: a sovereign citizen chatbot answering from the authority's documents.",
@@ -23,37 +21,12 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Fetch and check the model files.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
-
-
-@contextmanager
-def _friendly_errors() -> Iterator[None]:
-    """Turn domain and settings errors into one clear line and exit code 2."""
-    try:
-        yield
-    except GuichetError as error:
-        err.print(f"[bold red]Error:[/] {error}")
-        raise typer.Exit(2) from error
-    except ValidationError as error:
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"])
-            err.print(f"[bold red]Invalid setting[/] GUICHET_{name.upper()}: {problem['msg']}")
-        raise typer.Exit(2) from error
-    except FileNotFoundError as error:
-        err.print(f"[bold red]Error:[/] {error}")
-        raise typer.Exit(2) from error
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and file, with command-line overrides."""
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
 
 
 @app.command()
 def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Print the effective settings, where each comes from and what it means."""
-    with _friendly_errors():
+    with friendly_errors():
         rows = load_settings().describe()
     if as_json:
         print(json.dumps({row["name"]: row["value"] for row in rows}, indent=2, default=str))
@@ -75,7 +48,7 @@ def models_pull(
     """Download, assemble and verify the profile's model files into the models folder."""
     from chatbot.models import PROFILES, pull
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings(model_profile=profile)
         for role, spec in PROFILES[settings.model_profile].items():
             err.print(f"[bold]{role}[/]: {spec.description}")
@@ -87,7 +60,7 @@ def models_list() -> None:
     """List the known models and whether each is installed."""
     from chatbot.models import PROFILES
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings()
     for profile, roles in PROFILES.items():
         for role, spec in roles.items():
@@ -114,7 +87,7 @@ def ingest(
     from ingestion.pipeline import ChunkingOptions
     from ingestion.pipeline import ingest as run_ingest
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings()
         given_manifest = read_manifest_file(manifest) if manifest else None
         embedder = build_embedder(settings)
@@ -179,7 +152,7 @@ def search(
         err.print("[bold red]Error:[/] give either a QUESTION or --questions FILE.jsonl")
         raise typer.Exit(2)
     filters = SearchFilters(tuple(commune or ()), tuple(source or ()))
-    with _friendly_errors():
+    with friendly_errors():
         asked = [question] if question is not None else _read_questions(questions)
         services = build_search_services(load_settings())
         try:
@@ -235,16 +208,16 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON object.")] = False,
 ) -> None:
     """Answer a question from the indexed documents, with its sources."""
-    from chatbot.chat import answer_payload, open_turn, record_turn
+    from chatbot.chat import answer_payload, open_turn
     from chatbot.wiring import build_services
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings()
         services = build_services(settings)
         try:
-            turn = open_turn(services.log, settings, question, session)
+            turn = open_turn(services.conversations, settings, question, session)
             answer = services.answerer.answer(turn.message, turn.history)
-            payload = answer_payload(turn, answer, record_turn(services.log, turn, answer))
+            payload = answer_payload(turn, answer, services.record(turn, answer))
         finally:
             services.close()
     if as_json:
@@ -295,7 +268,7 @@ def evaluate(
     """Evaluate answer quality on a question set and a corpus; write a report with plots."""
     from eval.runner import EvalRequest, parse_metrics, run_evaluation
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings()
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
                               metrics=parse_metrics(metrics), compare=compare,
@@ -364,10 +337,14 @@ def serve(
 
     from chatbot.api.app import create_app
 
-    with _friendly_errors():
+    with friendly_errors():
         settings = load_settings()
         application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # No access log: it would write residents' IP addresses next to their requests.
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+
+
+register_privacy_commands(app)
 
 
 def main() -> None:

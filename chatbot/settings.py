@@ -53,6 +53,45 @@ class Settings(BaseSettings):
         "(default: <data_dir>/models).",
     )
 
+    # Conversation store and privacy
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the conversation database, e.g. "
+        "postgresql+psycopg://guichet@127.0.0.1/guichet (default: SQLite <data_dir>/guichet.db).",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (hex, 32+ characters) of the keyed hash that turns session ids into "
+        "stored keys; default: read from (or created in) session_secret_file.",
+    )
+    session_secret_file: Path | None = Field(
+        default=None,
+        description="File holding that secret, outside the database and readable by the service "
+        "only (default: <data_dir>/secrets/session.key).",
+    )
+    conversation_retention_days: int = Field(
+        default=183,
+        ge=1,
+        le=3650,
+        description="Days the text of conversations (questions, answers, comments) is kept.",
+    )
+    audit_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days audit records, stripped of free text, are kept (at least the above).",
+    )
+    purge_interval_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How often the service applies the retention periods (0: only `guichet purge`).",
+    )
+    redact_person_names: bool = Field(
+        default=True,
+        description="Also redact person names found by spaCy's French model (others are always "
+        "redacted: e-mail, phone, NIR, IBAN, card, postal address).",
+    )
+
     # Models
     model_profile: ModelProfile = Field(
         default="default",
@@ -223,7 +262,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "data_dir", "models_dir", "llm_path", "embedder_path", "contacts_file", mode="after"
+        "data_dir",
+        "models_dir",
+        "llm_path",
+        "embedder_path",
+        "contacts_file",
+        "session_secret_file",
+        mode="after",
     )
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
@@ -233,6 +278,11 @@ class Settings(BaseSettings):
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size // 2:
             raise ValueError("chunk_overlap must be less than half of chunk_size")
+        if self.audit_retention_days < self.conversation_retention_days:
+            raise ValueError(
+                "audit_retention_days must be at least conversation_retention_days "
+                "(audit records outlive the conversations' text, never the reverse)"
+            )
         return self
 
     @property
@@ -241,9 +291,14 @@ class Settings(BaseSettings):
         return self.models_dir or self.data_dir / "models"
 
     @property
-    def log_path(self) -> Path:
-        """SQLite file of the conversation log."""
-        return self.data_dir / "conversations.sqlite3"
+    def resolved_database_url(self) -> str:
+        """The conversation database's URL."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'guichet.db'}"
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        """Where the pseudonymisation secret is kept."""
+        return self.session_secret_file or self.data_dir / "secrets" / "session.key"
 
     @property
     def qdrant_path(self) -> Path:

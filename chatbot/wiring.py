@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.answering import DEFAULT_RELEVANCE, Answerer, AnsweringConfig
+from chatbot.answering import DEFAULT_RELEVANCE, Answer, Answerer, AnsweringConfig
+from chatbot.chat import Turn, record_turn
 from chatbot.contacts import ContactBook, load_contacts
-from chatbot.conversation_log import SqliteConversationLog
 from chatbot.embedding import SentenceTransformerEmbedder
 from chatbot.generation import (
     GenerationOptions,
@@ -18,9 +18,16 @@ from chatbot.generation import (
 )
 from chatbot.index import QdrantIndex
 from chatbot.lexical import FrenchBM25Encoder
-from chatbot.models import model_name, model_path
+from chatbot.models import model_name, model_path, sha256_of, spec_for
+from chatbot.person_names import SpacyNameFinder
+from chatbot.pseudonyms import Pseudonymizer, load_or_create_secret
+from chatbot.redaction import Redactor
 from chatbot.retrieval import RetrievalOptions, Retriever
 from chatbot.settings import Settings
+from chatbot.store.conversations import Clock, ConversationStore, RetentionPolicy, utc_now
+from chatbot.store.database import open_engine
+from chatbot.store.staff import AccessLog, StaffDirectory, StaffReads
+from chatbot.store.storage import Storage
 
 DEMO_CONTACTS = Path(__file__).resolve().parents[1] / "corpus" / "contacts.yaml"
 
@@ -108,12 +115,24 @@ class Services:
     search: SearchServices
     generator: Generator
     answerer: Answerer
-    log: SqliteConversationLog
+    storage: Storage
+    model_sha256: str | None
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The conversation store."""
+        return self.storage.conversations
+
+    def record(self, turn: Turn, answer: Answer) -> str:
+        """Store an answer with its audit record; return its id."""
+        return record_turn(
+            self.storage.conversations, turn, answer, self.answerer.config, self.model_sha256
+        )
 
     def close(self) -> None:
         """Release the index, the database and any HTTP client."""
         self.search.close()
-        self.log.close()
+        self.storage.close()
         close = getattr(self.generator, "close", None)
         if close is not None:
             close()
@@ -138,9 +157,52 @@ def build_answerer(settings: Settings, search: SearchServices, generator: Genera
     )
 
 
+def build_redactor(settings: Settings) -> Redactor:
+    """The redactor applied before storage (with spaCy's person names unless disabled)."""
+    if not settings.redact_person_names:
+        return Redactor()
+    finder = SpacyNameFinder()
+    finder.load()
+    return Redactor(find_names=finder)
+
+
+def build_storage(
+    settings: Settings, redactor: Redactor | None = None, clock: Clock = utc_now
+) -> Storage:
+    """The conversation store, staff accounts and access log on the configured database."""
+    engine = open_engine(settings.resolved_database_url)
+    secret = (
+        bytes.fromhex(settings.session_secret.get_secret_value())
+        if settings.session_secret
+        else load_or_create_secret(settings.resolved_secret_file)
+    )
+    retention = RetentionPolicy(settings.conversation_retention_days, settings.audit_retention_days)
+    conversations = ConversationStore(
+        engine, Pseudonymizer(secret), redactor or build_redactor(settings), retention, clock
+    )
+    access_log = AccessLog(engine, clock)
+    return Storage(
+        engine,
+        conversations,
+        StaffDirectory(engine, clock),
+        access_log,
+        StaffReads(conversations, access_log),
+    )
+
+
+def llm_sha256(settings: Settings) -> str | None:
+    """The sha256 of the in-process model file, for audit records (pinned, or computed once)."""
+    if settings.llm_backend != "llama_cpp":
+        return None
+    if settings.llm_path is None:
+        return spec_for(settings.model_profile, "llm").sha256 or None
+    return sha256_of(settings.llm_path) if settings.llm_path.is_file() else None
+
+
 def build_services(settings: Settings, search: SearchServices | None = None) -> Services:
     """All services for the settings."""
+    storage = build_storage(settings)
     search = search or build_search_services(settings)
     generator = build_generator(settings)
     answerer = build_answerer(settings, search, generator)
-    return Services(settings, search, generator, answerer, SqliteConversationLog(settings.log_path))
+    return Services(settings, search, generator, answerer, storage, llm_sha256(settings))

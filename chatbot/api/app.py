@@ -15,7 +15,10 @@ from chatbot import __version__
 from chatbot.api.chat_routes import ServicesDep
 from chatbot.api.chat_routes import router as chat_router
 from chatbot.api.errors import install_error_handlers
+from chatbot.api.privacy_routes import router as privacy_router
+from chatbot.api.staff_routes import router as staff_router
 from chatbot.domain import SearchFilters
+from chatbot.retention import RetentionScheduler
 from chatbot.serialize import passage_json
 from chatbot.settings import Settings
 from chatbot.wiring import Services, build_services
@@ -24,10 +27,13 @@ from chatbot.wiring import Services, build_services
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """Build the app; models and index load here, so that errors show before serving."""
     built = services or build_services(settings)
+    purger = RetentionScheduler(built.conversations, settings.purge_interval_hours * 3600)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        purger.start()
         yield
+        purger.stop()
         built.close()
 
     app = FastAPI(
@@ -38,8 +44,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.services = built
+    app.state.purger = purger
     install_error_handlers(app)
     app.include_router(chat_router)
+    app.include_router(privacy_router)
+    app.include_router(staff_router)
 
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:
@@ -56,6 +65,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                 "chunks": services.search.index.count(),
             },
             "queue": {"waiting": queue.waiting, "size": queue.size} if queue else None,
+            "retention": {
+                "conversation_days": services.settings.conversation_retention_days,
+                "audit_days": services.settings.audit_retention_days,
+                "purges": purger.runs,
+                "last_purge_error": purger.last_error,
+            },
         }
 
     @app.get("/api/search", tags=["search"])

@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from chatbot.answering import Answer, Token
 from chatbot.api.errors import status_for
 from chatbot.api.schemas import ChatRequest
-from chatbot.chat import answer_payload, open_turn, record_turn, stream_turn
+from chatbot.chat import answer_payload, open_turn, stream_turn
 from chatbot.domain import GuichetError
 from chatbot.wiring import Services
 
@@ -40,10 +40,10 @@ def _refuse_when_full(services: Services) -> None:
 @router.post("/api/chat")
 def chat(body: ChatRequest, services: ServicesDep) -> dict[str, Any]:
     """Answer a question from the authority's documents, with numbered citations."""
-    turn = open_turn(services.log, services.settings, body.message, body.session_id)
+    turn = open_turn(services.conversations, services.settings, body.message, body.session_id)
     _refuse_when_full(services)
     answer = services.answerer.answer(turn.message, turn.history)
-    return answer_payload(turn, answer, record_turn(services.log, turn, answer))
+    return answer_payload(turn, answer, services.record(turn, answer))
 
 
 async def closing_stream(events: Generator[str, None, None]) -> AsyncIterator[str]:
@@ -77,7 +77,7 @@ def _sse(event: str, data: Any) -> str:
 )
 def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
     """The same answer as Server-Sent Events: `token` events, then `sources`, then `done`."""
-    turn = open_turn(services.log, services.settings, body.message, body.session_id)
+    turn = open_turn(services.conversations, services.settings, body.message, body.session_id)
     _refuse_when_full(services)
 
     def events() -> Generator[str, None, None]:
@@ -87,7 +87,7 @@ def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
                 if isinstance(event, Token):
                     yield _sse("token", {"text": event.text})
                 elif isinstance(event, Answer):
-                    payload = answer_payload(turn, event, record_turn(services.log, turn, event))
+                    payload = answer_payload(turn, event, services.record(turn, event))
                     yield _sse("sources", payload["citations"])
                     yield _sse("done", payload)
         except GuichetError as error:

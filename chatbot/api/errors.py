@@ -6,18 +6,28 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from chatbot.chat import ConversationTooLongError, MessageRejectedError
-from chatbot.conversation_log import UnknownSessionError
 from chatbot.domain import GuichetError
 from chatbot.generation import GeneratorUnavailableError, QueueFullError
 from chatbot.index import IndexUnavailableError
+from chatbot.store.conversations import UnknownAnswerError, UnknownSessionError
+from chatbot.store.database import DatabaseUnavailableError
+from chatbot.store.staff import ForbiddenError, NotAuthenticatedError, StaffError
 
 
 def status_for(error: GuichetError) -> tuple[int, dict[str, str]]:
     """HTTP status and extra headers for a domain error."""
     if isinstance(error, MessageRejectedError):
         return error.status, {}
-    if isinstance(error, UnknownSessionError):
+    if isinstance(error, UnknownSessionError | UnknownAnswerError):
         return 404, {}
+    if isinstance(error, NotAuthenticatedError):
+        return 401, {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, ForbiddenError):
+        return 403, {}
+    if isinstance(error, StaffError):
+        return 422, {}
+    if isinstance(error, DatabaseUnavailableError):
+        return 503, {"Retry-After": "30"}
     if isinstance(error, ConversationTooLongError):
         return 409, {}
     if isinstance(error, QueueFullError):

@@ -1,0 +1,83 @@
+"""Staff API: authenticated by bearer token; every read of conversations is in the access log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from chatbot.api.chat_routes import ServicesDep
+from chatbot.store.conversations import AnswerFilters
+from chatbot.store.staff import StaffUser
+
+router = APIRouter(prefix="/api/staff", tags=["staff"])
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_staff(request: Request, services: ServicesDep) -> StaffUser:
+    """The authenticated member of staff (401 otherwise)."""
+    return services.storage.staff.authenticate(bearer_token(request))
+
+
+StaffDep = Annotated[StaffUser, Depends(current_staff)]
+
+
+@router.get("/me")
+def whoami(user: StaffDep) -> dict[str, str]:
+    """The account behind the token."""
+    return {"name": user.name, "role": user.role}
+
+
+@router.get("/answers")
+def list_answers(
+    user: StaffDep,
+    services: ServicesDep,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    abstained: bool | None = None,
+    negative_feedback: bool = False,
+    max_groundedness: Annotated[float | None, Query(ge=0, le=1)] = None,
+    commune: Annotated[str | None, Query(max_length=100)] = None,
+    riskiest_first: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Answers, pseudonymous and redacted (auditor or admin; logged)."""
+    filters = AnswerFilters(
+        since=_naive_utc(since), until=_naive_utc(until), abstained=abstained,
+        negative_feedback=negative_feedback, max_groundedness=max_groundedness, commune=commune,
+        riskiest_first=riskiest_first, limit=limit, offset=offset,
+    )  # fmt: skip
+    return services.storage.reads.list_answers(user, filters)
+
+
+@router.get("/answers/{answer_id}")
+def read_answer(answer_id: str, user: StaffDep, services: ServicesDep) -> dict[str, Any]:
+    """One answer's full audit record (auditor or admin; logged)."""
+    return services.storage.reads.answer(user, answer_id)
+
+
+@router.get("/access-log")
+def read_access_log(
+    user: StaffDep,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Who read what and when, newest first (admin; this read is logged too)."""
+    return services.storage.reads.access_log(user, limit, offset)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
