@@ -18,7 +18,39 @@ _LEADING = re.compile(
     r"mr|m\.|mrs|ms|docteur|dr|maître|me)\b[\s,.:]*)+",
     re.I,
 )
+# "collège Blaise Pascal", "rue Victor Hugo": a famous name after one of these names a place.
+_PLACE_BEFORE = re.compile(
+    r"(?:collège|lycée|école|groupe scolaire|rue|avenue|boulevard|place|allée|square|quai|parc|"
+    r"stade|gymnase|piscine|centre|espace|salle|maison|médiathèque|bibliothèque|théâtre|"
+    r"cinéma|hôpital|clinique|résidence|cité|gare|station|arrêt|pont|jardin)\s+"
+    r"(?:(?:de la|de l'|du|des|de|d')\s*)?$",
+    re.I,
+)
 _NEVER_PEOPLE = {"guichet", "bonjour", "merci", "madame", "monsieur", "mairie", "caf", "cpam"}
+
+
+# Names typed after a self-introduction or a signature, in any case ("je m'appelle marie dupont"),
+# which the statistical model misses without capitals.
+_WORD = r"[^\W\d_][\w'’-]*"
+_NOT_A_NAME = (
+    r"(?!(?i:et|ou|à|a|de|du|des|le|la|les|l|au|aux|pour|par|en|sur|je|j|mon|ma|mes|ton|ta|il|"
+    r"elle|nous|vous|un|une|votre|vos|service|mairie|maire|agent|agente)\b)"
+)
+_CUE = re.compile(
+    r"(?i:je m'appelle|je m’appelle|je me nomme|mon nom est|moi c'est|de la part de|"
+    r"cordialement,?|bien à vous,?|madame|monsieur|mme|mlle)\s+"
+    rf"({_NOT_A_NAME}{_WORD}(?:\s+{_NOT_A_NAME}{_WORD}){{0,2}})"
+    r"|(" + _NOT_A_NAME + _WORD + r"\s+" + _NOT_A_NAME + _WORD + r")\s+(?i:à l'appareil)"
+)
+
+
+def cue_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of names that follow an introduction cue or precede « à l'appareil »."""
+    spans = []
+    for match in _CUE.finditer(text):
+        group = 1 if match.group(1) else 2
+        spans.append((match.start(group), match.end(group)))
+    return spans
 
 
 class NameModelMissingError(GuichetError):
@@ -65,5 +97,18 @@ class SpacyNameFinder:
             name = text[start:end].strip(" ,.;:!?")
             if len(name) < 2 or not name[0].isupper() or name.lower() in _NEVER_PEOPLE:
                 continue
+            if _PLACE_BEFORE.search(text[max(0, start - 40) : start]):
+                continue
             spans.append((start, start + len(name)))
-        return spans
+        return _merge(spans + cue_spans(text))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, sorted."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

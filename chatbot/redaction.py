@@ -38,11 +38,11 @@ _STREET_TYPES = (
     r"rue|avenue|av\.|boulevard|bd|place|pl\.|allée|allee|impasse|chemin|route|quai|cours|square|"
     r"passage|sentier|résidence|residence|villa|cité|cite|rond-point|voie|promenade|esplanade|hameau"
 )
-_ADDRESS = re.compile(
-    rf"\b\d{{1,4}}(?:\s?(?:bis|ter|quater|[a-d]))?,?\s+(?:{_STREET_TYPES})\b"
-    r"(?:\s+(?:d[eu']|des|de la|de l'|du|l'|la|le|les)?\s*[A-ZÀ-Ý][\w'’-]*){1,5}"
-    r"(?:,?\s+\d{5}(?:\s+[A-ZÀ-Ý][\w'’-]*(?:[\s-][A-ZÀ-Ý][\w'’-]*){0,3})?)?",
-    re.I,
+_LINK = r"(?:(?i:de la|de l'|des|d[eu']|du|l'|la|le|les)\s*)?"
+_ADDRESS = re.compile(  # the street's first word in any case, further words capitalised
+    rf"\b\d{{1,4}}(?:\s?(?i:bis|ter|quater|[a-d]))?,?\s+(?i:{_STREET_TYPES})\b"
+    rf"\s+{_LINK}[\w'’-]+(?:\s+{_LINK}[A-ZÀ-Ý][\w'’-]*){{0,4}}"
+    r"(?:,?\s+\d{5}(?:\s+[A-ZÀ-Ý][\w'’-]*(?:[\s-][A-ZÀ-Ý][\w'’-]*){0,3})?)?"
 )
 
 
@@ -102,7 +102,7 @@ class Redactor:
         # Order matters: the most specific patterns first, so that a card or IBAN is not taken
         # for a phone number.
         self._replace(result, "email", _EMAIL, None)
-        self._replace(result, "iban", _IBAN, lambda m: iban_ok(m.group(0)))
+        self._replace_iban(result)
         self._replace(result, "nir", _NIR, nir_ok)
         self._replace(result, "card", _CARD, lambda m: _card_ok(m.group(0)))
         self._replace(result, "phone", _PHONE, lambda m: _phone_ok(m.group(0)))
@@ -127,6 +127,20 @@ class Redactor:
         result.text = pattern.sub(substitute, result.text)
 
     @staticmethod
+    def _replace_iban(result: Redaction) -> None:
+        """IBANs; a match that ran into the next word is cut back to its longest valid prefix."""
+
+        def substitute(match: re.Match[str]) -> str:
+            candidate = match.group(0)
+            for end in range(len(candidate), 14, -1):
+                if candidate[end - 1] != " " and iban_ok(candidate[:end]):
+                    result.counts["iban"] += 1
+                    return PLACEHOLDERS["iban"] + candidate[end:]
+            return candidate
+
+        result.text = _IBAN.sub(substitute, result.text)
+
+    @staticmethod
     def _replace_spans(result: Redaction, kind: str, spans: list[tuple[int, int]]) -> None:
         text = result.text
         for start, end in sorted(spans, reverse=True):
@@ -139,7 +153,9 @@ class Redactor:
 
 def _card_ok(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+    # 15 (Amex), 16 (Visa, Mastercard, CB) or 19 (some Maestro) digits: a 14-digit SIRET is not
+    # a card, even though it also passes Luhn.
+    return len(digits) in (15, 16, 19) and luhn_ok(digits)
 
 
 def _phone_ok(text: str) -> bool:

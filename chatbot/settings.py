@@ -274,6 +274,21 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
 
+    @field_validator("session_secret", mode="after")
+    @classmethod
+    def _hex_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            try:
+                ok = len(bytes.fromhex(raw)) >= 16
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(
+                    "must be at least 32 hexadecimal characters (openssl rand -hex 32)"
+                )
+        return value
+
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size // 2:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -15,37 +14,23 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chatbot.api.app import create_app
-from chatbot.wiring import Services, build_search_services, build_services
-from ingestion.pipeline import ChunkingOptions, ingest
-from tests.conftest import CORPUS, make_settings, require_models
+from chatbot.wiring import Services
+from tests.integration.conftest import api_client
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
-    """A data folder with the demo corpus ingested (small profile)."""
-    require_models(models_dir, "small")
-    folder = tmp_path_factory.mktemp("chat")
-    settings = make_settings(folder, models_dir, "small")
-    search = build_search_services(settings)
-    ingest([CORPUS], search.index, search.embedder, search.encoder,
-           ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**7)  # fmt: skip
-    search.close()
-    return folder
-
-
-def _client(data: Path, models_dir: Path, **extra: Any) -> Iterator[tuple[TestClient, Services]]:
-    settings = make_settings(data, models_dir, "small", max_answer_tokens=24, **extra)
-    services = build_services(settings)
-    with TestClient(create_app(settings, services)) as client:
-        yield client, services
+def data(chat_data: Path) -> Path:
+    return chat_data
 
 
 @pytest.fixture(scope="module")
 def open_gate(data: Path, models_dir: Path) -> Iterator[tuple[TestClient, Services]]:
     """Every question reaches the model (relevance gate at 0)."""
-    yield from _client(data, models_dir, relevance_threshold=0.0, max_history_turns=3, queue_size=0)
+    yield from api_client(
+        data, models_dir, relevance_threshold=0.0, max_history_turns=3, queue_size=0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +40,7 @@ def closed_gate(
     """No passage is ever relevant enough (gate at 1); on its own copy of the index."""
     copy = tmp_path_factory.mktemp("closed") / "copy"
     shutil.copytree(data, copy)
-    yield from _client(copy, models_dir, relevance_threshold=1.0)
+    yield from api_client(copy, models_dir, relevance_threshold=1.0)
 
 
 def _events(response: Any) -> list[tuple[str, Any]]:
@@ -93,20 +78,15 @@ def test_stream_sends_session_tokens_sources_then_done(
     assert events[-2][1] == done["citations"]
 
 
-def test_follow_up_in_a_session_is_logged(
-    open_gate: tuple[TestClient, Services], data: Path
-) -> None:
-    client, _ = open_gate
+def test_follow_up_in_a_session_is_logged(open_gate: tuple[TestClient, Services]) -> None:
+    client, services = open_gate
     first = client.post("/api/chat", json={"message": "Qu'est-ce que Guichet ?"}).json()
     second = client.post(
         "/api/chat", json={"message": "Et ses limites ?", "session_id": first["session_id"]}
     )
     assert second.status_code == 200 and second.json()["session_id"] == first["session_id"]
-    with sqlite3.connect(data / "data" / "conversations.sqlite3") as db:
-        rows = db.execute(
-            "SELECT question FROM exchanges WHERE session_id = ?", (first["session_id"],)
-        ).fetchall()
-    assert [r[0] for r in rows] == ["Qu'est-ce que Guichet ?", "Et ses limites ?"]
+    history = services.conversations.history(first["session_id"], limit=10)
+    assert [question for question, _ in history] == ["Qu'est-ce que Guichet ?", "Et ses limites ?"]
 
 
 def test_limits_give_clear_4xx(open_gate: tuple[TestClient, Services]) -> None:

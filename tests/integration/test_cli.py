@@ -133,3 +133,33 @@ def test_ask_json_and_follow_up(env: dict[str, str], ingested: dict[str, object]
     assert json.loads(follow.stdout)["session_id"] == first["session_id"]
     unknown = guichet("ask", "Bonjour", "--session", "nope", env=fast, check=False)
     assert unknown.returncode == 2 and "nouvelle conversation" in unknown.stderr
+
+
+def test_residents_rights_staff_accounts_and_purge_from_the_command_line(
+    env: dict[str, str], ingested: dict[str, object]
+) -> None:
+    fast = {**env, "GUICHET_MAX_ANSWER_TOKENS": "24", "GUICHET_RELEVANCE_THRESHOLD": "0"}
+    asked = json.loads(guichet("ask", "Mon mail est z.k@example.org, qui est le DPO ?", "--json",
+                               env=fast).stdout)  # fmt: skip
+    session = asked["session_id"]
+    exported = json.loads(guichet("export", session, env=env).stdout)
+    assert exported["exchanges"][0]["question"] == "Mon mail est [COURRIEL], qui est le DPO ?"
+
+    token = guichet("users", "add", "c.auditrice", "--role", "auditor", env=env).stdout.strip()
+    assert token.startswith("gch_")
+    duplicate = guichet("users", "add", "c.auditrice", env=env, check=False)
+    assert duplicate.returncode == 2 and "existe déjà" in duplicate.stderr
+    assert json.loads(guichet("users", "list", "--json", env=env).stdout)[0]["role"] == "auditor"
+    guichet("users", "revoke", "c.auditrice", env=env)
+
+    preview = json.loads(guichet("purge", "--dry-run", "--json", env=env).stdout)
+    assert preview["dry_run"] and preview["answers_stripped"] == 0
+    short = {**env, "GUICHET_CONVERSATION_RETENTION_DAYS": "1", "GUICHET_AUDIT_RETENTION_DAYS": "1"}
+    assert "0 answers were stripped" in guichet("purge", env=short).stdout
+
+    assert "Erased" in guichet("erase", session, "--yes", env=env).stdout
+    again = guichet("erase", session, "--yes", env=env, check=False)
+    assert again.returncode == 2 and "inconnue" in again.stderr
+    log = guichet("access-log", env=env).stdout
+    assert "export_session" in log and "erase_session" in log
+    assert "intègre" in guichet("access-log", "--verify", env=env).stdout

@@ -6,7 +6,6 @@ import pytest
 
 from chatbot.chat import ConversationTooLongError, MessageRejectedError, open_turn
 from chatbot.contacts import load_contacts
-from chatbot.conversation_log import Exchange, SqliteConversationLog, UnknownSessionError
 from chatbot.domain import GuichetError
 from chatbot.generation import QueueFullError, RequestQueue
 from chatbot.settings import Settings
@@ -69,7 +68,14 @@ def test_bad_contacts_file(tmp_path: Path) -> None:
 
 
 def test_turn_validation(tmp_path: Path) -> None:
-    log = SqliteConversationLog(tmp_path / "log.sqlite3")
+    from dataclasses import replace
+
+    from chatbot.redaction import Redactor
+    from chatbot.store.conversations import UnknownSessionError
+    from chatbot.wiring import build_storage
+    from tests.integration.test_store_contract import an_answer
+
+    log = build_storage(Settings(data_dir=tmp_path), redactor=Redactor()).conversations
     settings = Settings(data_dir=tmp_path, max_message_chars=50, max_history_turns=2)
     with pytest.raises(MessageRejectedError) as empty:
         open_turn(log, settings, "   ", None)
@@ -81,28 +87,7 @@ def test_turn_validation(tmp_path: Path) -> None:
         open_turn(log, settings, "Bonjour", "no-such-session")
     turn = open_turn(log, settings, "Bonjour", None)
     for n in range(2):
-        log.record(Exchange(turn.session_id, f"q{n}", f"a{n}", "fr", False))
+        log.record(replace(an_answer(turn.session_id), question=f"q{n}", answer=f"a{n}"))
     assert log.history(turn.session_id, 4) == [("q0", "a0"), ("q1", "a1")]
     with pytest.raises(ConversationTooLongError):
         open_turn(log, settings, "Encore", turn.session_id)
-
-
-def test_log_sorts_answers_by_risk_and_upgrades_an_older_file(tmp_path: Path) -> None:
-    import sqlite3
-
-    path = tmp_path / "old.sqlite3"
-    old = sqlite3.connect(path)  # the schema before the online score existed
-    old.executescript(
-        "CREATE TABLE sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);"
-        "CREATE TABLE exchanges (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, created REAL NOT NULL,"
-        " question TEXT NOT NULL, answer TEXT NOT NULL, language TEXT NOT NULL, abstained INTEGER NOT NULL,"
-        " citations TEXT NOT NULL, timings TEXT NOT NULL, extra TEXT NOT NULL);"
-    )
-    old.close()
-    log = SqliteConversationLog(path)
-    session = log.new_session()
-    for text, score in [("sûre", 0.95), ("douteuse", 0.2), ("refus", None), ("moyenne", 0.6)]:
-        log.record(Exchange(session, text, text, "fr", score is None, groundedness=score))
-    assert [row["question"] for row in log.riskiest()] == ["douteuse", "moyenne", "sûre"]
-    assert log.riskiest(limit=1)[0]["groundedness"] == 0.2
-    log.close()

@@ -59,3 +59,15 @@ def test_names_come_from_the_name_finder_and_never_cut_a_placeholder() -> None:
     redaction = Redactor(find).redact("Je suis Jeanne Dupont, mail jd@exemple.fr")
     assert redaction.text == "Je suis [NOM], mail [COURRIEL]"
     assert redaction.counts == {"person": 1, "email": 1}
+
+
+def test_an_iban_followed_by_a_word_is_cut_back_to_the_valid_number() -> None:
+    result = Redactor().redact("RIB : ES7543337761740931925449 Quels sont les délais ?")
+    assert result.text == "RIB : [IBAN] Quels sont les délais ?"
+
+
+def test_a_siret_is_not_a_card_and_lowercase_streets_are_addresses() -> None:
+    assert Redactor().redact("SIRET 732 829 320 00074").text == "SIRET 732 829 320 00074"
+    assert (
+        Redactor().redact("j'habite 12 rue de la gare à Orsay").text == "j'habite [ADRESSE] à Orsay"
+    )

@@ -80,3 +80,28 @@ def test_every_field_is_described() -> None:
 def test_secrets_are_masked() -> None:
     rows = {row["name"]: row["value"] for row in Settings(qdrant_api_key="s3cret").describe()}  # type: ignore[arg-type]
     assert rows["qdrant_api_key"] == "********"
+
+
+def test_privacy_settings_are_checked(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="audit_retention_days"):
+        Settings(data_dir=tmp_path, conversation_retention_days=200, audit_retention_days=100)
+    with pytest.raises(ValidationError, match="hexadecimal"):
+        Settings(data_dir=tmp_path, session_secret="not-hex")  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path)
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'guichet.db'}"
+    assert settings.resolved_secret_file == tmp_path / "secrets" / "session.key"
+
+
+def test_the_pseudonymisation_secret_is_created_once_and_private(tmp_path: Path) -> None:
+    from chatbot.pseudonyms import Pseudonymizer, SecretFileError, load_or_create_secret
+
+    path = tmp_path / "secrets" / "session.key"
+    first = load_or_create_secret(path)
+    assert load_or_create_secret(path) == first and path.stat().st_mode & 0o777 == 0o600
+    assert Pseudonymizer(first).key("abc") == Pseudonymizer(first).key("abc")
+    assert Pseudonymizer(first).key("abc") != Pseudonymizer(b"other secret 123").key("abc")
+    path.write_text("zz")
+    with pytest.raises(SecretFileError, match="GUICHET_SESSION_SECRET"):
+        load_or_create_secret(path)
