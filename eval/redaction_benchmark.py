@@ -171,7 +171,7 @@ def generate(count: int, seed: int = 7) -> list[Message]:
     kinds = list(MAKERS)
     messages = []
     for n in range(count):
-        chosen = [kinds[n % len(kinds)]] + rng.sample(kinds, rng.randint(0, 2))
+        chosen = [kinds[n % len(kinds)], *rng.sample(kinds, rng.randint(0, 2))]
         planted = [(kind, MAKERS[kind](rng)) for kind in dict.fromkeys(chosen)]
         parts = [rng.choice(LEADS[kind]).format(v=value) for kind, value in planted]
         parts.insert(rng.randint(0, len(parts)), rng.choice(QUESTIONS))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -20,13 +19,13 @@ def find_bin_dir() -> Path | None:
     on_path = shutil.which("initdb")
     if on_path:
         return Path(on_path).parent
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
-    return Path(found[-1]).parent if found else None
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=_version)
+    return found[-1].parent if found else None
 
 
-def _version(path: str) -> int:
+def _version(path: Path) -> int:
     try:
-        return int(Path(path).parents[1].name)
+        return int(path.parents[1].name)
     except ValueError:
         return 0
 

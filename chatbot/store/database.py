@@ -58,8 +58,9 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     try:
         migrate(engine)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).chmod(0o600)  # conversations: readable by the service only
+        database = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+            Path(database).chmod(0o600)  # conversations: readable by the service only
     except OperationalError as error:
         engine.dispose()
         raise DatabaseUnavailableError(
