@@ -51,6 +51,7 @@ format: install-dev
 bench: install-dev models
 	$(BIN)/python -m benchmarks.retrieval --profile $(PROFILE)
 	$(BIN)/python -m benchmarks.answering --profile $(PROFILE)
+	$(BIN)/python -m eval.redaction_benchmark
 
 ## eval: answer-quality report of the golden set on the demo corpus (ragas with the local judge)
 eval: install models
