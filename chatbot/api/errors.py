@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from chatbot.chat import ConversationTooLongError, MessageRejectedError
 from chatbot.domain import GuichetError
@@ -39,6 +40,15 @@ def status_for(error: GuichetError) -> tuple[int, dict[str, str]]:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handler for every domain error."""
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, error: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "La base des conversations est momentanément injoignable : réessayez dans "
+             "une minute. Si cela dure, l'administrateur doit vérifier GUICHET_DATABASE_URL."},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )  # fmt: skip
 
     @app.exception_handler(GuichetError)
     async def domain_error(request: Request, error: GuichetError) -> JSONResponse:

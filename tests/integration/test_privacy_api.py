@@ -125,3 +125,24 @@ def test_the_service_purges_on_its_own_schedule(app: tuple[TestClient, Services]
     retention = client.get("/api/health").json()["retention"]
     assert retention["purges"] >= 1 and retention["last_purge_error"] is None
     assert retention["conversation_days"] == 183 and retention["audit_days"] == 365
+
+
+def test_a_database_lost_while_serving_gives_503_and_a_message(
+    postgres: Any, chat_data: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    import psycopg
+
+    copy = tmp_path / "copy"
+    shutil.copytree(chat_data, copy)
+    name = f"lost_{next(_numbers)}"
+    url = postgres.create_database(name)
+    for client, _ in api_client(copy, models_dir, database_url=url, relevance_threshold=0.0):
+        assert (
+            client.post("/api/chat", json={"message": "Qu'est-ce que Guichet ?"}).status_code == 200
+        )
+        with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=guichet dbname=postgres",
+                             autocommit=True) as admin:  # fmt: skip
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        response = client.post("/api/chat", json={"message": "Qu'est-ce que Guichet ?"})
+        assert response.status_code == 503 and response.headers["retry-after"] == "30"
+        assert "injoignable" in response.json()["detail"]
