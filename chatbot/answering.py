@@ -102,6 +102,9 @@ class AnsweringConfig:
     condense_followups: bool = True
 
 
+SOURCE_LANGUAGE = "fr"
+
+
 class Answerer:
     """Answers questions from the retriever's passages with the generator."""
 
@@ -161,7 +164,11 @@ class Answerer:
         if leaks_rules(text, prompt):
             yield self._decline("prompt_leak", run)
             return
-        check = check_citations(text, run.shown, self.config.support_threshold, self.embed)
+        # The sources are French: an answer in another language is checked by meaning alone.
+        lexical_weight = 0.5 if run.language == SOURCE_LANGUAGE else 0.0
+        check = check_citations(
+            text, run.shown, self.config.support_threshold, self.embed, lexical_weight
+        )
         run.clock.mark("citation_check_ms")
         if says_no_answer(text) and not check.cited:
             yield self._decline("model_declined", run)

@@ -122,10 +122,13 @@ def check_citations(
     passages: Sequence[Passage],
     threshold: float,
     embed: Embed | None = None,
+    lexical_weight: float = 0.5,
 ) -> CitationCheck:
     """Clean the markers, then score each sentence against the passages it cites.
 
-    Support is word overlap, averaged with embedding similarity when an embedder is given. A
+    Support is word overlap and embedding similarity, weighted by `lexical_weight`, when an
+    embedder is given (word overlap alone otherwise). An answer in another language than its
+    sources shares almost no words with them: the caller then passes 0, similarity alone. A
     sentence without a marker is attributed to the passage that supports it best when that
     passage clears the threshold and the sentence has at least three content words.
     """
@@ -141,7 +144,10 @@ def check_citations(
     for index, (sentence, numbers) in enumerate(claims):
         lexical = [lexical_support(sentence, text) for text in texts]
         scores = (
-            [(word + similarities[index][n]) / 2 for n, word in enumerate(lexical)]
+            [
+                lexical_weight * word + (1 - lexical_weight) * similarities[index][n]
+                for n, word in enumerate(lexical)
+            ]  # fmt: skip
             if similarities
             else lexical
         )

@@ -86,3 +86,14 @@ def test_groundedness_gives_full_credit_to_backed_sentences_and_none_to_unsource
     assert check.groundedness(0.5) == pytest.approx(0.5)
     assert check.groundedness(0.0) == pytest.approx(2 / 3)  # no threshold: any source is enough
     assert CitationCheck("", (), (), 0).groundedness(0.5) == 0.0
+
+
+def test_an_answer_in_another_language_is_checked_by_meaning_alone() -> None:
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]  # the German sentence means what the passage says
+
+    german = "Die Öffnungszeiten im Sommer sind variabel [1]."
+    mixed = check_citations(german, [POOL], threshold=0.6, embed=embed)
+    by_meaning = check_citations(german, [POOL], threshold=0.6, embed=embed, lexical_weight=0.0)
+    assert mixed.sentences[0].supported is False  # no shared words drags the average down
+    assert by_meaning.sentences[0].supported is True and by_meaning.sentences[0].support == 1.0
