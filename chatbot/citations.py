@@ -147,7 +147,7 @@ def check_citations(
             [
                 lexical_weight * word + (1 - lexical_weight) * similarities[index][n]
                 for n, word in enumerate(lexical)
-            ]  # fmt: skip
+            ]
             if similarities
             else lexical
         )

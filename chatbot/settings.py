@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         "redacted: e-mail, phone, NIR, IBAN, card, postal address).",
     )
 
+    # Web
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of the sites allowed to embed the widget when it is served from "
+        'another origin, as JSON: ["https://www.paris-saclay.com"] (CORS; none by default).',
+    )
+
     # Models
     model_profile: ModelProfile = Field(
         default="default",

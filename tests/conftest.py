@@ -102,3 +102,19 @@ def postgres() -> Iterator[object]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def chat_data(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
+    """A data folder with the demo corpus ingested (small profile)."""
+    require_models(models_dir, "small")
+    folder = tmp_path_factory.mktemp("chat")
+    settings = make_settings(folder, models_dir, "small")
+    from chatbot.wiring import build_search_services
+    from ingestion.pipeline import ChunkingOptions, ingest
+
+    search = build_search_services(settings)
+    ingest([CORPUS], search.index, search.embedder, search.encoder,
+           ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**7)  # fmt: skip
+    search.close()
+    return folder

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, Response
 
 from chatbot import __version__
 from chatbot.api.chat_routes import ServicesDep
@@ -21,6 +21,7 @@ from chatbot.domain import SearchFilters
 from chatbot.retention import RetentionScheduler
 from chatbot.serialize import passage_json
 from chatbot.settings import Settings
+from chatbot.web.pages import demo_page, widget_script
 from chatbot.wiring import Services, build_services
 
 
@@ -46,6 +47,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = built
     app.state.purger = purger
     install_error_handlers(app)
+    if settings.allowed_origins:  # sites allowed to embed the widget from another origin
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.allowed_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
     app.include_router(chat_router)
     app.include_router(privacy_router)
     app.include_router(staff_router)
@@ -104,8 +113,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             f"<body><main><h1>{title}</h1>{''.join(parts)}</main></body></html>"
         )
 
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> Response:
+        """The resident widget, with every interface language bundled (one file each)."""
+        return Response(
+            widget_script(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return resources.files("chatbot.web").joinpath("index.html").read_text(encoding="utf-8")
+    def home(lang: str = "fr") -> str:
+        """A demo page of the authority's site, with the widget embedded as any site would."""
+        return demo_page(lang)
 
     return app

@@ -1,4 +1,4 @@
-"""Fixtures shared by the API tests: the demo corpus indexed once with the small profile."""
+"""The app over a data folder, for the API tests (the indexed corpus is `chat_data`)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from chatbot.api.app import create_app
-from chatbot.wiring import Services, build_search_services, build_services
-from ingestion.pipeline import ChunkingOptions, ingest
-from tests.conftest import CORPUS, make_settings, require_models
-
-
-@pytest.fixture(scope="session")
-def chat_data(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> Path:
-    """A data folder with the demo corpus ingested (small profile)."""
-    require_models(models_dir, "small")
-    folder = tmp_path_factory.mktemp("chat")
-    settings = make_settings(folder, models_dir, "small")
-    search = build_search_services(settings)
-    ingest([CORPUS], search.index, search.embedder, search.encoder,
-           ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**7)  # fmt: skip
-    search.close()
-    return folder
+from chatbot.wiring import Services, build_services
+from tests.conftest import make_settings
 
 
 def api_client(data: Path, models_dir: Path, **extra: Any) -> Iterator[tuple[TestClient, Services]]:

@@ -151,7 +151,12 @@ def test_health_sources_page_and_home(open_gate: tuple[TestClient, Services]) ->
     assert page.status_code == 200 and "<h1>" in page.text
     assert client.get("/sources/absent").status_code == 404
     home = client.get("/")
-    assert "/api/chat/stream" in home.text and "assistant automatique" in home.text
+    assert '<html lang="fr">' in home.text and '<script src="/widget.js"' in home.text
+    assert '<html lang="en">' in client.get("/?lang=en").text
+    widget = client.get("/widget.js")
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "/api/chat/stream" in widget.text and "assistant automatique" in widget.text
+    assert "__GUICHET_I18N__" not in widget.text and "automated assistant" in widget.text
     assert "/api/chat/stream" in client.get("/openapi.json").json()["paths"]
 
 
