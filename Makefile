@@ -20,9 +20,9 @@ run: install
 	GUICHET_MODEL_PROFILE=$(PROFILE) $(BIN)/guichet ingest corpus
 	GUICHET_MODEL_PROFILE=$(PROFILE) $(BIN)/guichet serve --host $(HOST) --port $(PORT)
 
-## test: install (with dev tools and PostgreSQL), fetch both model profiles, lint, type-check and run every test
+## test: install (with dev tools, PostgreSQL and Chromium), fetch both model profiles, lint, type-check and run every test
 test: install-dev
-	deploy/install-postgres.sh
+	deploy/install-test-packages.sh
 	$(BIN)/guichet models pull --profile small
 	$(BIN)/guichet models pull --profile default
 	$(MAKE) --no-print-directory lint

@@ -93,7 +93,7 @@ def postgres() -> Iterator[object]:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         message = (
-            "PostgreSQL is not installed: `make test` installs it (deploy/install-postgres.sh)"
+            "PostgreSQL is not installed: `make test` installs it (deploy/install-test-packages.sh)"
         )
         if os.environ.get("CI"):
             pytest.fail(message)

@@ -1,5 +1,5 @@
 """A throw-away PostgreSQL server on loopback for the tests (Debian's binaries, installed by
-`make test` through deploy/install-postgres.sh). Started once per test session, stopped after."""
+`make test` through deploy/install-test-packages.sh). Started once per test session, stopped after."""
 
 from __future__ import annotations
 
