@@ -15,7 +15,7 @@ from typing import Any
 
 from chatbot.citations import CitationCheck, best_excerpt, check_citations, lexical_support
 from chatbot.contacts import Contact, ContactBook
-from chatbot.domain import Passage
+from chatbot.domain import Passage, SearchFilters
 from chatbot.generation import GenerationOptions, Generator
 from chatbot.injection import looks_like_instruction, remove_instructions
 from chatbot.language import detect_language
@@ -123,16 +123,20 @@ class Answerer:
         self.embed = embed
         self.canary = new_canary()  # one per process, so that the rules' prefix stays cacheable
 
-    def answer(self, question: str, history: History = ()) -> Answer:
+    def answer(
+        self, question: str, history: History = (), filters: SearchFilters | None = None
+    ) -> Answer:
         """The full answer (consumes the stream)."""
         final = None
-        for event in self.stream(question, history):
+        for event in self.stream(question, history, filters):
             if isinstance(event, Answer):
                 final = event
         assert final is not None
         return final
 
-    def stream(self, question: str, history: History = ()) -> Iterator[Token | Answer]:
+    def stream(
+        self, question: str, history: History = (), filters: SearchFilters | None = None
+    ) -> Iterator[Token | Answer]:
         """Yield the answer's tokens as they come, then the checked Answer (authoritative)."""
         run = _Run(question, detect_language(question, default=_last_language(history)))
         run.clock.mark("language_ms")
@@ -141,7 +145,7 @@ class Answerer:
             return
         run.standalone = self.condense(question, history) if history else question
         run.clock.mark("condense_ms")
-        run.retrieved = self.retriever.search(run.standalone, limit=self.config.candidates)
+        run.retrieved = self.retriever.search(run.standalone, self.config.candidates, filters)
         run.clock.mark("retrieval_ms")
         threshold = self.config.relevance_threshold
         relevant = [p for p in run.retrieved if (p.dense_score or 0.0) >= threshold]

@@ -32,6 +32,8 @@ class IndexedDocument:
     version: str
     path: str
     chunks: int
+    title: str = ""
+    commune: str = ""
 
 
 def chunk_point_id(source_id: str, index: int) -> str:
@@ -141,7 +143,7 @@ class QdrantIndex:
                 self.collection,
                 limit=_SCROLL_PAGE,
                 offset=offset,
-                with_payload=["source_id", "doc_version", "path"],
+                with_payload=["source_id", "doc_version", "path", "title", "commune"],
                 with_vectors=False,
             )
             for point in points:
@@ -153,6 +155,8 @@ class QdrantIndex:
                     str(payload.get("doc_version", "")),
                     str(payload.get("path", "")),
                     (known.chunks if known else 0) + 1,
+                    str(payload.get("title", "")),
+                    str(payload.get("commune", "")),
                 )
             if offset is None:
                 return found

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         'another origin, as JSON: ["https://www.paris-saclay.com"] (CORS; none by default).',
     )
 
+    reports_dir: Path | None = Field(
+        default=None,
+        description="Folder of evaluation reports shown to the ethics committee, one `guichet "
+        "eval --out` folder each (default: <data_dir>/reports).",
+    )
+
     # Models
     model_profile: ModelProfile = Field(
         default="default",
@@ -275,6 +281,7 @@ class Settings(BaseSettings):
         "embedder_path",
         "contacts_file",
         "session_secret_file",
+        "reports_dir",
         mode="after",
     )
     @classmethod
@@ -316,6 +323,11 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The conversation database's URL."""
         return self.database_url or f"sqlite:///{self.data_dir / 'guichet.db'}"
+
+    @property
+    def resolved_reports_dir(self) -> Path:
+        """Where the audit console looks for evaluation reports."""
+        return self.reports_dir or self.data_dir / "reports"
 
     @property
     def resolved_secret_file(self) -> Path:

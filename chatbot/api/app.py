@@ -16,6 +16,7 @@ from chatbot.api.chat_routes import ServicesDep
 from chatbot.api.chat_routes import router as chat_router
 from chatbot.api.errors import install_error_handlers
 from chatbot.api.privacy_routes import router as privacy_router
+from chatbot.api.staff_pages import router as staff_pages
 from chatbot.api.staff_routes import router as staff_router
 from chatbot.domain import SearchFilters
 from chatbot.retention import RetentionScheduler
@@ -58,6 +59,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(chat_router)
     app.include_router(privacy_router)
     app.include_router(staff_router)
+    app.include_router(staff_pages)
 
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:

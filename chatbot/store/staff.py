@@ -258,6 +258,17 @@ class StaffReads:
         self.log.append(user.name, user.role, "read_answer", answer_id, {})
         return self.store.get_answer(answer_id)
 
+    def export_answers(self, user: StaffUser, filters: AnswerFilters) -> list[dict[str, Any]]:
+        """The audit list for a CSV download (auditor or admin)."""
+        require_role(user, "auditor")
+        self.log.append(user.name, user.role, "export_csv", "answers", filters.describe())
+        return self.store.list_answers(filters)
+
+    def view(self, user: StaffUser, action: str, target: str, *allowed: Role) -> None:
+        """Check the role and log a console view that reads no conversation by itself."""
+        require_role(user, *allowed)
+        self.log.append(user.name, user.role, action, target, {})
+
     def access_log(self, user: StaffUser, limit: int, offset: int) -> list[dict[str, Any]]:
         """The access log itself (admin)."""
         require_role(user, "admin")
