@@ -205,3 +205,19 @@ def test_a_client_leaving_mid_stream_frees_the_model(
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def test_only_the_allowed_origins_may_embed_the_widget(
+    data: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(data, tmp_path / "copy")  # the module's clients hold the original index
+    origins = ["https://www.ville.example"]
+    for client, _ in api_client(tmp_path / "copy", models_dir, allowed_origins=origins):
+        preflight = {"Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type"}  # fmt: skip
+        allowed = client.options("/api/chat/stream",
+                                 headers={"Origin": "https://www.ville.example", **preflight})  # fmt: skip
+        assert allowed.headers["access-control-allow-origin"] == "https://www.ville.example"
+        other = client.options("/api/chat/stream",
+                               headers={"Origin": "https://evil.example", **preflight})  # fmt: skip
+        assert "access-control-allow-origin" not in other.headers
