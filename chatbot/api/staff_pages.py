@@ -208,7 +208,10 @@ def _answer_view(answer: Any) -> str:
         '<p><button type="button" class="secondary" id="copier">Copier la réponse</button> '
         '<span role="status" id="copie"></span></p>'
         "<script>document.getElementById('copier').addEventListener('click', async () => {"
-        "await navigator.clipboard.writeText(document.getElementById('reponse').innerText);"
+        "const text = document.getElementById('reponse').innerText;"
+        "try { await navigator.clipboard.writeText(text); } catch (error) {"  # plain HTTP: no API
+        "const area = document.createElement('textarea'); area.value = text;"
+        "document.body.append(area); area.select(); document.execCommand('copy'); area.remove(); }"
         "document.getElementById('copie').textContent = 'Réponse copiée.'; });</script>"
         f"{status}{contact}"
         + (f"<h2>Sources citées</h2><ol>{citations}</ol>" if citations else "")
