@@ -42,7 +42,11 @@ def test_a_keyboard_only_conversation_with_sources_feedback_and_erasure(
         and "données personnelles" in dialog.inner_text()
     )
     page.keyboard.type("Qu'est-ce que Guichet ?")  # the question box has the focus
-    page.keyboard.press("Enter")
+    with page.expect_response("**/api/chat/stream") as streamed:
+        page.keyboard.press("Enter")
+    events = [line for line in streamed.value.text().splitlines() if line.startswith("event: ")]
+    assert events[0] == "event: session" and events[-1] == "event: done"
+    assert events.count("event: token") >= 2  # the answer came piece by piece
     answer = page.locator(".msg.bot").last
     page.wait_for_function(
         "() => { const host = document.getElementById('guichet-widget');"
