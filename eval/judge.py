@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall")
+T = TypeVar("T")
 EmbedQueries = Callable[[Sequence[str]], list[list[float]]]
 
 
@@ -34,6 +36,17 @@ class JudgeResult:
 
     scores: dict[str, float] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+
+
+def run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from synchronous code, even where this thread already runs an event loop
+    (a notebook, a Playwright sync session): then it runs on its own loop in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="guichet-judge") as worker:
+        return worker.submit(asyncio.run, coroutine).result()
 
 
 def applicable(metric: str, sample: JudgeSample) -> bool:
@@ -126,7 +139,7 @@ class RagasJudge:
             await self._client.close()
             return results
 
-        return asyncio.run(run())
+        return run_to_completion(run())
 
     async def _score(
         self, name: str, metric: Any, sample: JudgeSample, result: JudgeResult
