@@ -110,13 +110,17 @@ def _communes(services: Services) -> list[str]:
     return sorted({d.commune for d in documents if d.commune})
 
 
-def _agent_page(services: Services, user: StaffUser, commune: str, q: str, result: str) -> str:
+def _agent_page(
+    services: Services, user: StaffUser, commune: str, q: str, result: str, question: str = ""
+) -> str:
+    """The console; the question asked stays in its box, so the agent can refine it."""
     choices = options(_communes(services), commune, "Toutes les communes")
     return page(
         "Console d'accueil",
         '<form class="panel" method="post" action="/agent/ask">'
         '<label for="question">Question de l\'habitant'
-        '<textarea id="question" name="question" required maxlength="1500"></textarea></label>'
+        '<textarea id="question" name="question" required maxlength="1500">'
+        f"{escape(question)}</textarea></label>"
         f'<label for="ask-commune">Commune<select id="ask-commune" name="commune">{choices}</select></label>'
         '<button type="submit">Obtenir la réponse</button></form>'
         '<h2 id="recherche">Chercher dans les documents</h2>'
@@ -170,18 +174,18 @@ async def agent_ask(request: Request, services: ServicesDep) -> Response:
     if isinstance(user, Response):
         return user
     form = await _form(request)
-    commune = form.get("commune", "")
+    commune, question = form.get("commune", ""), form.get("question", "")
     try:
-        turn = open_turn(services.conversations, services.settings, form.get("question", ""), None)
+        turn = open_turn(services.conversations, services.settings, question, None)
     except GuichetError as error:
         message = f'<p role="alert" class="risk">{escape(str(error))}</p>'
-        return _html(_agent_page(services, user, commune, "", message), 422)
+        return _html(_agent_page(services, user, commune, "", message, question), 422)
     filters = SearchFilters(communes=(commune,) if commune else ())
     answer = await anyio.to_thread.run_sync(
         lambda: services.answerer.answer(turn.message, [], filters)
     )
     services.record(turn, answer)
-    return _html(_agent_page(services, user, commune, "", _answer_view(answer)))
+    return _html(_agent_page(services, user, commune, "", _answer_view(answer), question))
 
 
 def _answer_view(answer: Any) -> str:

@@ -60,6 +60,7 @@ def test_the_agent_asks_for_a_resident_and_searches_the_corpus(
     answer = page.get_by_role("region", name="Réponse")
     answer.wait_for()
     assert answer.inner_text().strip()
+    assert page.get_by_label("Question de l'habitant").input_value() == "Comment contacter le DPO ?"
     assert page.get_by_role("table", name="Passages montrés au modèle").is_visible()
     assert "Score d'ancrage" in page.content() or "Refus" in page.content()
     page.get_by_role("button", name="Copier la réponse").click()
