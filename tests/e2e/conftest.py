@@ -40,9 +40,11 @@ def server(
                    "abstention_accuracy": 0.82, "citation_precision": 0.69, "groundedness": 0.95}}  # fmt: skip
         (report / "summary.json").write_text(json.dumps(summary))
         (report / "report.html").write_text(f"<!doctype html><title>Rapport {name}</title>")
+    # Greedy decoding: with sampling, an answer would depend on how many came before it.
     env = {**os.environ, "GUICHET_DATA_DIR": str(data), "GUICHET_MODELS_DIR": str(models_dir),
            "GUICHET_MODEL_PROFILE": "small", "GUICHET_MAX_ANSWER_TOKENS": "32",
-           "GUICHET_RELEVANCE_THRESHOLD": "0", "GUICHET_SUPPORT_THRESHOLD": "0"}  # fmt: skip
+           "GUICHET_RELEVANCE_THRESHOLD": "0", "GUICHET_SUPPORT_THRESHOLD": "0",
+           "GUICHET_TEMPERATURE": "0"}  # fmt: skip
     port = free_port()
     log = (tmp_path_factory.mktemp("e2e-log") / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "chatbot", "serve", "--port", str(port)],
