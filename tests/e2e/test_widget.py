@@ -37,6 +37,11 @@ def test_a_keyboard_only_conversation_with_sources_feedback_and_erasure(
 ) -> None:
     page.goto(server["url"] + "/")
     focus_launcher_by_keyboard(page)
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement.shadowRoot.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline[0] != "none" and float(outline[1].removesuffix("px")) >= 2, outline
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Guichet")
     assert dialog.is_visible()
@@ -62,6 +67,8 @@ def test_a_keyboard_only_conversation_with_sources_feedback_and_erasure(
         " const last = bots[bots.length - 1]; return last && !last.hasAttribute('aria-busy'); }"
     )
     assert answer.locator(".who").inner_text().endswith("Réponse générée automatiquement")
+    live = page.locator("[aria-live=polite]")  # new messages are added inside the polite region
+    assert live.count() == 1 and live.locator(".msg.bot").last.inner_text() == answer.inner_text()
     partials = set(page.evaluate("() => [...window.partials]")) - {FRENCH["thinking"]}
     assert len(partials) >= 2, partials  # the answer came piece by piece
     sources = answer.locator(".sources a")
