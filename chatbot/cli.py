@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from chatbot.cli_privacy import register_privacy_commands
+from chatbot.cli_progress import progress_display
 from chatbot.cli_support import err, friendly_errors, load_settings, out
 from chatbot.domain import GuichetError, Passage, SearchFilters
 from chatbot.serialize import passage_json
@@ -79,8 +80,6 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Index documents (.txt .md .html .pdf .docx .odt); unchanged ones are skipped."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from chatbot.lexical import FrenchBM25Encoder
     from chatbot.wiring import build_embedder, build_index
     from ingestion.manifest import read_manifest_file
@@ -92,17 +91,15 @@ def ingest(
         given_manifest = read_manifest_file(manifest) if manifest else None
         embedder = build_embedder(settings)
         index = build_index(settings, embedder)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[chunks]} chunks"), TimeElapsedColumn())  # fmt: skip
         try:
-            with Progress(*columns, console=err, transient=as_json) as bar:
-                task = bar.add_task("Ingesting", total=None, chunks=0)
+            with progress_display(err, transient=as_json) as bar:
+                bar.stage("Ingesting", None)
                 done_chunks = 0
 
                 def on_file(path: str, chunks: int) -> None:
                     nonlocal done_chunks
                     done_chunks += chunks
-                    bar.update(task, advance=1, chunks=done_chunks)
+                    bar.advance(detail=f"{done_chunks} chunks")
 
                 report = run_ingest(
                     paths,
@@ -112,7 +109,7 @@ def ingest(
                     ChunkingOptions(settings.chunk_size, settings.chunk_overlap),
                     max_file_bytes=int(settings.max_file_mb * 1e6),
                     on_file=on_file,
-                    on_start=lambda total: bar.update(task, total=total),
+                    on_start=lambda total: bar.stage("Ingesting", total),
                     manifest=given_manifest,
                 )
         finally:
@@ -273,7 +270,7 @@ def evaluate(
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
                               metrics=parse_metrics(metrics), compare=compare,
                               manifest=manifest, answers=answers)  # fmt: skip
-        with _RichProgress(transient=as_json) as progress:
+        with progress_display(err, transient=as_json) as progress:
             summary = run_evaluation(settings, request, progress)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
@@ -283,48 +280,6 @@ def evaluate(
     for name, value in summary["metrics"].items():
         out.print(f"{describe(name).label:<40} {format_value(name, value)}")
     out.print(f"Report: {out_dir / 'report.html'} ({summary['duration_s']} s)")
-
-
-class _RichProgress:
-    """A progress bar per stage of a long job, on standard error."""
-
-    def __init__(self, transient: bool) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), TimeRemainingColumn(), console=err,
-                             transient=transient)  # fmt: skip
-        self._task: Any = None
-        self._label = ""
-
-    def stage(self, label: str, total: int | None) -> None:
-        """Start a bar (or set the total of the current one)."""
-        if self._task is not None and label == self._label:
-            self._bar.update(self._task, total=total)
-            return
-        if self._task is not None:
-            self._bar.stop_task(self._task)
-        self._label = label
-        self._task = self._bar.add_task(label, total=total)
-
-    def advance(self, steps: int = 1) -> None:
-        """Move the current bar on."""
-        if self._task is not None:
-            self._bar.advance(self._task, steps)
-
-    def __enter__(self) -> _RichProgress:
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
 
 
 @app.command()
