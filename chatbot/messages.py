@@ -62,12 +62,20 @@ def decline_message(reason: str, language: str, authority: str, contact: Contact
     return f"{lead} {_CONTACT.get(language, _CONTACT['en']).format(service=service)}."
 
 
-# Requests the assistant declines whatever the documents say (FR and EN wording).
+# Requests the assistant declines whatever the documents say (FR and EN wording): advice on how
+# to vote, opinions, personal medical or legal advice, attempts to change the rules. Topics are not
+# declined: registering to vote, proxies, eligibility or a medicine's reimbursement are public
+# services the documents answer.
 _OUT_OF_SCOPE_PATTERNS = [
-    r"\bpour qui (je dois |dois-je |faut-il )?voter\b", r"\bwho (should|to) i vote\b",
-    r"\b(élection|elections?|électoral|candidat|parti politique|political party)\w*\b",
+    r"\bpour qui (je dois |dois-je |faut-il |devrais-je |je devrais )?voter\b",
+    r"\b(dois-je|devrais-je|faut-il) voter (pour|contre)\b",
+    r"\b(quel|quelle|quels|quelles) (candidat|parti|liste)\w* (choisir|soutenir|élire|préférer)\b",
+    r"\b(meilleur|meilleure|meilleurs) (candidat|parti|liste|programme)\w*\b",
+    r"\bwho (should|to|do) i vote\b", r"\b(which|best) (party|candidate)\b",
     r"\b(que penses[- ]tu|ton avis|votre avis personnel|what do you think|your opinion)\b",
-    r"\b(médicament|symptôme|diagnostic|ordonnance|posologie|medication|symptoms?|diagnos\w+)\b",
+    r"\b(quel|quelle|quels|quelles) (médicament|antibiotique)s?\b",
+    r"\b(posologie|symptômes?|diagnostic médical|j'ai (mal|de la fièvre)|est-ce grave)\b",
+    r"\b(which (medicine|medication|drug)|my symptoms|symptoms?|diagnose \w+)\b",
     r"\b(dois[- ]je porter plainte|mon avocat|should i sue|legal advice|conseil juridique)\b",
     r"\b(ignore|oublie|forget|disregard)\w* (all |tes |vos |les |your |previous |the )*"
     r"(instructions?|consignes?|règles|rules)\b",
