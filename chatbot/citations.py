@@ -164,10 +164,21 @@ def check_citations(
 
 
 def best_excerpt(passage_text: str, sentences: Sequence[str], limit: int = 300) -> str:
-    """The passage's sentence that shares most words with the citing sentences."""
-    candidates = [s for s in re.split(r"(?<=[.!?…])\s+|\n", passage_text) if s.strip()]
+    """The passage's sentence that shares most content words with the citing sentences.
+
+    Ties go to the sentence with the larger share of its words in the claim; a line without any
+    content word (a lone "." in extracted text, a bullet) is never chosen.
+    """
+    pieces = re.split(r"(?<=[.!?…])\s+|\n", passage_text)
+    candidates = [(piece.strip(), set(tokenize(piece))) for piece in pieces]
+    candidates = [(piece, words) for piece, words in candidates if words]
     if not candidates:
         return passage_text[:limit]
-    claim = " ".join(sentences)
-    best = max(candidates, key=lambda c: lexical_support(c, claim))
+    claim_words = set(tokenize(" ".join(sentences)))
+
+    def overlap(candidate: tuple[str, set[str]]) -> tuple[int, float]:
+        shared = len(candidate[1] & claim_words)
+        return shared, shared / len(candidate[1])
+
+    best = max(candidates, key=overlap)[0]
     return best if len(best) <= limit else best[: limit - 1] + "…"

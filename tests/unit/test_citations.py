@@ -72,6 +72,20 @@ def test_lexical_support_and_excerpt() -> None:
     assert best_excerpt(POOL.chunk.text, ["L'entrée coûte 3 euros."]) == "L'entrée coûte 3 euros."
 
 
+def test_the_excerpt_is_the_sentence_sharing_most_words_never_a_lone_dot() -> None:
+    # Text extracted from web pages keeps lone punctuation lines (seen on service-public sheets).
+    text = (
+        "Changement de commune en France\n"
+        "Son inscription dans une nouvelle commune supprime la précédente.\n.\n"
+        "Pour voter ailleurs, l'électeur doit demander à la mairie sa radiation de la liste."
+    )
+    claim = ["Un électeur peut demander sa radiation de la liste électorale à la mairie."]
+    assert best_excerpt(text, claim) == (
+        "Pour voter ailleurs, l'électeur doit demander à la mairie sa radiation de la liste."
+    )
+    assert best_excerpt(".\n…", claim) == ".\n…"  # nothing better to show than the text itself
+
+
 def test_groundedness_gives_full_credit_to_backed_sentences_and_none_to_unsourced_ones() -> None:
     def sentence(support: float | None, sources: tuple[int, ...], text: str) -> CheckedSentence:
         return CheckedSentence(text, sources, support, bool(sources) and (support or 0) >= 0.5)
