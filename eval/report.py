@@ -82,7 +82,8 @@ def _metrics_plot(
         if xs:
             ax.scatter([x for x, _ in xs], [i for _, i in xs], color="#e1000f", zorder=3,
                        marker="|", s=300, label="évaluation précédente")  # fmt: skip
-            ax.legend(loc="lower right")
+            # Above the bars, never over one (a bar near 1 sat under a "lower right" legend).
+            ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("score (1 = le mieux, sauf « affirmations sans citation »)")
