@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,11 @@ SPARSE = "sparse"
 _CHUNK_NAMESPACE = uuid.UUID("6f1d3c1e-8d0a-4b53-9a51-0b5c0e7f4a10")
 _UPSERT_BATCH = 128
 _SCROLL_PAGE = 1024
+
+# The client checks the server's version in a background thread and warns when it cannot reach
+# it; an unreachable server already fails on first use with our own IndexUnavailableError, so the
+# warning only comes first and says less. An incompatible version still warns.
+warnings.filterwarnings("ignore", message="Failed to obtain server version", category=UserWarning)
 
 
 class IndexUnavailableError(GuichetError):
