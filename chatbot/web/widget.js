@@ -8,7 +8,7 @@
   const script = document.currentScript;
   const config = (script && script.dataset) || {};
   const api = (config.api || new URL(script ? script.src : location.href).origin).replace(/\/$/, "");
-  const color = /^#[0-9a-fA-F]{3,8}$/.test(config.color || "") ? config.color : "#000091";
+  const color = accessibleColor(config.color);
   const CSS = `
     :host { all: initial; }
     * { box-sizing: border-box; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
@@ -277,4 +277,24 @@
 
   if (document.body) build();
   else document.addEventListener("DOMContentLoaded", build);
+
+  /* data-color, if white text on it keeps a 4.5:1 contrast (WCAG AA), else the default blue. */
+  function accessibleColor(asked) {
+    const fallback = "#000091";
+    if (!asked) return fallback;
+    if (!/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(asked)) {
+      console.warn(`Guichet: data-color "${asked}" is not a #rgb or #rrggbb colour; using ${fallback}.`);
+      return fallback;
+    }
+    const hex = asked.length === 4 ? asked.slice(1).replace(/./g, "$&$&") : asked.slice(1);
+    const [r, g, b] = [0, 2, 4].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const contrast = 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
+    if (contrast >= 4.5) return asked;
+    console.warn(`Guichet: data-color "${asked}" gives white text a contrast of ` +
+      `${contrast.toFixed(2)}:1, below the 4.5:1 that WCAG AA asks; using ${fallback}.`);
+    return fallback;
+  }
 })();

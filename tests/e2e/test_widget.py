@@ -119,6 +119,29 @@ def test_the_interface_follows_the_page_language(page: Any, server: dict[str, An
     assert page.get_by_role("button", name="Erase my conversation").is_visible()
 
 
+@pytest.mark.parametrize(
+    "asked,shown,warned",
+    [("#005a2b", "rgb(0, 90, 43)", False), ("#ffff00", "rgb(0, 0, 145)", True)],
+)
+def test_a_configured_colour_is_used_only_if_white_text_stays_readable(
+    page: Any, server: dict[str, Any], asked: str, shown: str, warned: bool
+) -> None:
+    """A host page's data-color below WCAG AA contrast (4.5:1) falls back to the default blue."""
+    host = server["url"] + "/host-page-test"
+    html = (
+        f'<!doctype html><html lang="fr"><title>Commune</title><body><h1>Commune</h1>'
+        f'<script src="/widget.js" data-color="{asked}" defer></script></body></html>'
+    )
+    page.route(host, lambda route: route.fulfill(content_type="text/html", body=html))
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text))
+    page.goto(host)
+    launcher = page.get_by_role("button", name="Guichet")
+    launcher.wait_for()
+    assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == shown
+    assert any("WCAG AA" in text for text in warnings) is warned
+
+
 @pytest.mark.parametrize("width,height", [(375, 667), (640, 360)])
 def test_small_screens_and_200_percent_zoom_keep_everything_usable(
     browser: Any, server: dict[str, Any], width: int, height: int
