@@ -263,7 +263,8 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Evaluate answer quality on a question set and a corpus; write a report with plots."""
-    from eval.runner import EvalRequest, parse_metrics, run_evaluation
+    from eval.request import EvalRequest, parse_metrics
+    from eval.runner import run_evaluation
 
     with friendly_errors():
         settings = load_settings()

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
-import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,29 +21,15 @@ from chatbot.language import detect_language
 from chatbot.models import model_name
 from chatbot.settings import Settings
 from eval.checks import (
-    abstention_scores,
     citation_scores,
-    mean,
-    percentile,
     reference_overlap,
 )
 from eval.dataset import EvalItem, load_dataset
 from eval.judge import JUDGE_METRICS, JudgeSample
-from eval.metric_info import METRICS
+from eval.request import EvalError, EvalRequest, wants
 from eval.retrieval_metrics import hit_at_k, recall_at_k, reciprocal_rank, unique_in_order
-
-METRIC_GROUPS = {
-    "retrieval": ("hit_at_1", "hit_at_k", "recall_at_k", "mrr"),
-    "checks": ("citation_precision", "uncited_share", "abstention_accuracy", "language_match",
-               "reference_recall", "reference_f1", "groundedness"),
-    "ragas": JUDGE_METRICS,
-    "cost": ("seconds_per_answer", "tokens_per_answer"),
-}  # fmt: skip
-ALL_GROUPS = tuple(METRIC_GROUPS)
-
-
-class EvalError(GuichetError):
-    """An evaluation that cannot run as asked."""
+from eval.run_folder import load_run, reuse_answers, write_results
+from eval.summary import summarize
 
 
 class Progress(Protocol):
@@ -65,61 +47,6 @@ class SilentProgress:
 
     def advance(self, steps: int = 1) -> None:
         """Ignore."""
-
-
-def parse_metrics(text: str | None) -> frozenset[str]:
-    """Metric groups or single metrics, comma separated (all groups when empty)."""
-    if not text:
-        return frozenset(ALL_GROUPS)
-    chosen: set[str] = set()
-    if not text.replace(",", "").strip():
-        raise EvalError("--metrics est vide : nommez au moins un groupe ou une mesure.")
-    known = {name for names in METRIC_GROUPS.values() for name in names}
-    for word in (w.strip() for w in text.split(",") if w.strip()):
-        if word in METRIC_GROUPS or word in known:
-            chosen.add(word)
-        else:
-            raise EvalError(
-                f"Métrique inconnue : « {word} ». Choisissez parmi les groupes "
-                f"{', '.join(ALL_GROUPS)} ou les métriques {', '.join(sorted(known))}."
-            )
-    return frozenset(chosen)
-
-
-def selected(metrics: frozenset[str], name: str) -> bool:
-    """Whether a summary metric belongs to what was asked for."""
-    group = next((g for g, names in METRIC_GROUPS.items() if name in names), None)
-    if name in ("declined_when_needed", "answered_when_possible"):
-        group = "checks"
-    return name in metrics or (group is not None and group in metrics)
-
-
-def wants(metrics: frozenset[str], group: str, name: str | None = None) -> bool:
-    """Whether a group (or one metric of it) was asked for."""
-    if group in metrics:
-        return True
-    names = METRIC_GROUPS[group] if name is None else (name,)
-    return any(n in metrics for n in names)
-
-
-@dataclass(frozen=True)
-class EvalRequest:
-    """What `guichet eval` was asked to do."""
-
-    dataset: Path
-    corpus: Path
-    out: Path
-    metrics: frozenset[str] = frozenset(ALL_GROUPS)
-    limit: int | None = None
-    k: int = 5
-    compare: Path | None = None
-    manifest: Path | None = None  # a sources.yaml/.csv to use instead of the corpus's own
-    answers: Path | None = None  # an earlier run whose answers are scored again, not regenerated
-
-    @property
-    def retrieval_only(self) -> bool:
-        """Only retrieval metrics: no answer is generated."""
-        return all(m == "retrieval" or m in METRIC_GROUPS["retrieval"] for m in self.metrics)
 
 
 def eval_settings(settings: Settings, corpus: Path) -> Settings:
@@ -217,32 +144,6 @@ def _retrieve_all(
             record["scores"] = retrieval_scores(record["retrieved"], item.source_ids, k, indexed)
             records.append(record)
         progress.advance(len(chosen))
-    return records
-
-
-def reuse_answers(items: Sequence[EvalItem], folder: Path) -> list[dict[str, Any]]:
-    """The answers of an earlier run for these questions, their judge scores cleared."""
-    results = folder / "results.jsonl"
-    if not results.is_file():
-        raise EvalError(
-            f"Pas de results.jsonl dans {folder} : donnez le dossier --out d'une évaluation."
-        )
-    earlier = {record["id"]: record for record in _read_records(results)}
-    missing = [
-        item.id for item in items if item.id not in earlier or "answer" not in earlier[item.id]
-    ]
-    if missing:
-        raise EvalError(
-            f"{folder} n'a pas de réponse pour {len(missing)} question(s) ({', '.join(missing[:5])}) :"
-            " lancez l'évaluation sans --answers."
-        )
-    records = []
-    for item in items:
-        record = dict(earlier[item.id])
-        record["scores"] = {k: v for k, v in record["scores"].items() if k not in JUDGE_METRICS}
-        record["judge_failures"] = {}
-        record.pop("judge_model", None)
-        records.append(record)
     return records
 
 
@@ -444,122 +345,3 @@ def _judge_all(
         record["judge_failures"] = result.failures
     for record in records:
         record["judge_model"] = alias
-
-
-def summarize(
-    records: Sequence[dict[str, Any]], request: EvalRequest, settings: Settings, seconds: float
-) -> dict[str, Any]:
-    """The summary metrics, overall and per category."""
-    summary: dict[str, Any] = {
-        "dataset": str(request.dataset),
-        "corpus": str(request.corpus),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "profile": settings.model_profile,
-        "llm": model_name(settings, "llm"),
-        "embedder": model_name(settings, "embedder"),
-        "k": request.k,
-        "questions": len(records),
-        "retrieval_only": request.retrieval_only,
-        "duration_s": round(seconds, 1),
-        "metrics": _aggregate(records),
-        "by_category": {},
-    }
-    categories = sorted({r["category"] for r in records})
-    for category in categories:
-        chosen = [r for r in records if r["category"] == category]
-        summary["by_category"][category] = {"questions": len(chosen), **_aggregate(chosen)}
-    answered = [r for r in records if "answer" in r]
-    if answered:
-        outcomes = [(r["answerable"], r["abstained"]) for r in answered]
-        abstention = abstention_scores(outcomes)
-        summary["metrics"]["declined_when_needed"] = abstention.declined_when_needed
-        summary["metrics"]["answered_when_possible"] = abstention.answered_when_possible
-        summary["cost"] = _cost(answered)
-        summary["metrics"]["seconds_per_answer"] = summary["cost"]["seconds_per_answer_median"]
-        summary["metrics"]["tokens_per_answer"] = summary["cost"]["tokens_per_answer_mean"]
-        summary["judge"] = _judge_summary(answered)
-    summary["errors"] = sum(1 for r in records if "error" in r)
-    order = {name: i for i, name in enumerate(METRICS)}
-    present = [(k, v) for k, v in summary["metrics"].items()
-               if v is not None and selected(request.metrics, k)]  # fmt: skip
-    summary["metrics"] = dict(sorted(present, key=lambda kv: order.get(kv[0], len(order))))
-    return summary
-
-
-def _aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
-    names = sorted({name for r in records for name in r["scores"]})
-    return {
-        name: _round(mean([r["scores"].get(name) for r in records if name in r["scores"]]))
-        for name in names
-    }
-
-
-def _cost(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    # Answers only: a decline skips generation, and would make the service look faster than it is.
-    seconds = [r["cost"]["total_ms"] / 1000 for r in answered
-               if r["cost"]["total_ms"] and not r["abstained"]]  # fmt: skip
-    first = [r["cost"]["first_token_ms"] / 1000 for r in answered
-             if r["cost"]["first_token_ms"] and not r["abstained"]]  # fmt: skip
-    tokens = [r["cost"]["tokens"] for r in answered]
-    return {
-        "seconds_per_answer_median": _round(percentile(seconds, 0.5)),
-        "seconds_per_answer_p95": _round(percentile(seconds, 0.95)),
-        "first_token_s_median": _round(percentile(first, 0.5)),
-        "tokens_per_answer_mean": _round(mean(tokens)),
-        "tokens_total": sum(tokens),
-    }
-
-
-def _judge_summary(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    failures: dict[str, dict[str, int]] = {}
-    scored: dict[str, int] = {}
-    for record in answered:
-        for metric in record["scores"]:
-            if metric in JUDGE_METRICS:
-                scored[metric] = scored.get(metric, 0) + 1
-        for metric, reason in record.get("judge_failures", {}).items():
-            kind = reason.split(":", 1)[0]
-            failures.setdefault(metric, {})
-            failures[metric][kind] = failures[metric].get(kind, 0) + 1
-    model = next((r.get("judge_model") for r in answered if r.get("judge_model")), None)
-    return {"model": model, "scored": scored, "failures": failures}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else round(value, 4)
-
-
-def write_results(
-    out: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any] | None
-) -> None:
-    """results.jsonl (one line per question) and, once there is one, summary.json."""
-    with (out / "results.jsonl").open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    if summary is None:
-        return
-    (out / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-
-
-def load_run(folder: Path) -> dict[str, Any]:
-    """A previous run's summary and results, for comparison."""
-    summary_path = folder / "summary.json"
-    if not summary_path.is_file():
-        raise EvalError(
-            f"Pas d'évaluation précédente dans {folder} (summary.json manquant) : "
-            "donnez le dossier --out d'une évaluation déjà faite."
-        )
-    results_path = folder / "results.jsonl"
-    records = _read_records(results_path) if results_path.is_file() else []
-    return {
-        "summary": json.loads(summary_path.read_text(encoding="utf-8")),
-        "records": records,
-        "path": str(folder),
-    }
-
-
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from eval.judge import JUDGE_METRICS, JudgeSample, applicable
-from eval.runner import EvalError, EvalRequest, parse_metrics, run_evaluation
+from eval.request import EvalError, EvalRequest, parse_metrics
+from eval.runner import run_evaluation
 from tests.conftest import CORPUS, ROOT, make_settings, require_models
 
 pytestmark = pytest.mark.integration

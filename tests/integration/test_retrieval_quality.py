@@ -16,8 +16,9 @@ from chatbot.index import QdrantIndex
 from chatbot.lexical import FrenchBM25Encoder
 from chatbot.retrieval import RetrievalOptions, Retriever
 from chatbot.settings import Settings
+from eval.request import EvalRequest, parse_metrics
 from eval.retrieval_metrics import score_runs
-from eval.runner import EvalRequest, parse_metrics, run_evaluation
+from eval.runner import run_evaluation
 from ingestion.manifest import read_manifest_file
 from ingestion.pipeline import ChunkingOptions, ingest
 from tests.conftest import CORPUS, make_settings, require_models

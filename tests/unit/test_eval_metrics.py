@@ -16,7 +16,8 @@ from eval.checks import (
 )
 from eval.dataset import DatasetError, load_dataset
 from eval.judge import JudgeSample, applicable, failure_kind
-from eval.runner import EvalError, EvalRequest, parse_metrics, retrieval_scores
+from eval.request import EvalError, EvalRequest, parse_metrics
+from eval.runner import retrieval_scores
 
 POOL = "La piscine ouvre du mardi au dimanche de 10 h à 19 h. L'entrée coûte 3 euros."
 LIBRARY = "L'inscription à la médiathèque est gratuite pour tous les habitants."

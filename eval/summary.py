@@ -1,0 +1,98 @@
+"""The summary of an evaluation: each metric's mean, overall and per category, cost and judge."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from chatbot.models import model_name
+from chatbot.settings import Settings
+from eval.checks import abstention_scores, mean, percentile
+from eval.judge import JUDGE_METRICS
+from eval.metric_info import METRICS
+from eval.request import EvalRequest, selected
+
+
+def summarize(
+    records: Sequence[dict[str, Any]], request: EvalRequest, settings: Settings, seconds: float
+) -> dict[str, Any]:
+    """The summary metrics, overall and per category."""
+    summary: dict[str, Any] = {
+        "dataset": str(request.dataset),
+        "corpus": str(request.corpus),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": settings.model_profile,
+        "llm": model_name(settings, "llm"),
+        "embedder": model_name(settings, "embedder"),
+        "k": request.k,
+        "questions": len(records),
+        "retrieval_only": request.retrieval_only,
+        "duration_s": round(seconds, 1),
+        "metrics": _aggregate(records),
+        "by_category": {},
+    }
+    categories = sorted({r["category"] for r in records})
+    for category in categories:
+        chosen = [r for r in records if r["category"] == category]
+        summary["by_category"][category] = {"questions": len(chosen), **_aggregate(chosen)}
+    answered = [r for r in records if "answer" in r]
+    if answered:
+        outcomes = [(r["answerable"], r["abstained"]) for r in answered]
+        abstention = abstention_scores(outcomes)
+        summary["metrics"]["declined_when_needed"] = abstention.declined_when_needed
+        summary["metrics"]["answered_when_possible"] = abstention.answered_when_possible
+        summary["cost"] = _cost(answered)
+        summary["metrics"]["seconds_per_answer"] = summary["cost"]["seconds_per_answer_median"]
+        summary["metrics"]["tokens_per_answer"] = summary["cost"]["tokens_per_answer_mean"]
+        summary["judge"] = _judge_summary(answered)
+    summary["errors"] = sum(1 for r in records if "error" in r)
+    order = {name: i for i, name in enumerate(METRICS)}
+    present = [(k, v) for k, v in summary["metrics"].items()
+               if v is not None and selected(request.metrics, k)]  # fmt: skip
+    summary["metrics"] = dict(sorted(present, key=lambda kv: order.get(kv[0], len(order))))
+    return summary
+
+
+def _aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    names = sorted({name for r in records for name in r["scores"]})
+    return {
+        name: _round(mean([r["scores"].get(name) for r in records if name in r["scores"]]))
+        for name in names
+    }
+
+
+def _cost(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    # Answers only: a decline skips generation, and would make the service look faster than it is.
+    seconds = [r["cost"]["total_ms"] / 1000 for r in answered
+               if r["cost"]["total_ms"] and not r["abstained"]]  # fmt: skip
+    first = [r["cost"]["first_token_ms"] / 1000 for r in answered
+             if r["cost"]["first_token_ms"] and not r["abstained"]]  # fmt: skip
+    tokens = [r["cost"]["tokens"] for r in answered]
+    return {
+        "seconds_per_answer_median": _round(percentile(seconds, 0.5)),
+        "seconds_per_answer_p95": _round(percentile(seconds, 0.95)),
+        "first_token_s_median": _round(percentile(first, 0.5)),
+        "tokens_per_answer_mean": _round(mean(tokens)),
+        "tokens_total": sum(tokens),
+    }
+
+
+def _judge_summary(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    failures: dict[str, dict[str, int]] = {}
+    scored: dict[str, int] = {}
+    for record in answered:
+        for metric in record["scores"]:
+            if metric in JUDGE_METRICS:
+                scored[metric] = scored.get(metric, 0) + 1
+        for metric, reason in record.get("judge_failures", {}).items():
+            kind = reason.split(":", 1)[0]
+            failures.setdefault(metric, {})
+            failures[metric][kind] = failures[metric].get(kind, 0) + 1
+    model = next((r.get("judge_model") for r in answered if r.get("judge_model")), None)
+    return {"model": model, "scored": scored, "failures": failures}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 4)
