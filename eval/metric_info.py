@@ -149,3 +149,8 @@ def format_value(name: str, value: float | None) -> str:
     if describe(name).share:
         return f"{value * 100:.1f} %".replace(".", ",")
     return f"{value:.2f}".replace(".", ",")
+
+
+# Per-question scores shown in plots, per-category bars and the question list, in this order.
+KEY_SCORES = ("abstention_accuracy", "hit_at_k", "citation_precision", "faithfulness",
+              "reference_recall", "groundedness", "answer_relevancy")  # fmt: skip
