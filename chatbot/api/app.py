@@ -12,11 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from chatbot import __version__
+from chatbot.api.agent_pages import router as agent_pages
+from chatbot.api.audit_pages import router as audit_pages
 from chatbot.api.chat_routes import ServicesDep
 from chatbot.api.chat_routes import router as chat_router
 from chatbot.api.errors import install_error_handlers
 from chatbot.api.privacy_routes import router as privacy_router
-from chatbot.api.staff_pages import router as staff_pages
+from chatbot.api.staff_access import router as staff_sign_in
 from chatbot.api.staff_routes import router as staff_router
 from chatbot.domain import SearchFilters
 from chatbot.retention import RetentionScheduler
@@ -59,7 +61,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(chat_router)
     app.include_router(privacy_router)
     app.include_router(staff_router)
-    app.include_router(staff_pages)
+    app.include_router(staff_sign_in)
+    app.include_router(agent_pages)
+    app.include_router(audit_pages)
 
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:
