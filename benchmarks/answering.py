@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.retrieval import percentile
-from chatbot.answering import Answer, Token
-from chatbot.prompts import build_prompt
+from chatbot.answering.pipeline import Answer, Token
+from chatbot.answering.prompts import build_prompt
 from chatbot.settings import Settings
 from chatbot.wiring import build_services
 from ingestion.pipeline import ChunkingOptions, ingest

@@ -1,5 +1,5 @@
 """`python -m chatbot` runs the command line."""
 
-from chatbot.cli import main
+from chatbot.cli.main import main
 
 main()

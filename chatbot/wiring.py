@@ -5,24 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.answering import DEFAULT_RELEVANCE, Answer, Answerer, AnsweringConfig
-from chatbot.chat import Turn, record_turn
-from chatbot.contacts import ContactBook, load_contacts
-from chatbot.embedding import SentenceTransformerEmbedder
-from chatbot.generation import (
+from chatbot.answering.pipeline import DEFAULT_RELEVANCE, Answer, Answerer, AnsweringConfig
+from chatbot.answering.turns import Turn, record_turn
+from chatbot.answering.contacts import ContactBook, load_contacts
+from chatbot.retrieval.embedding import SentenceTransformerEmbedder
+from chatbot.generation.backends import (
     GenerationOptions,
     Generator,
     LlamaCppGenerator,
     OpenAICompatibleGenerator,
     RequestQueue,
 )
-from chatbot.index import QdrantIndex
-from chatbot.lexical import FrenchBM25Encoder
+from chatbot.retrieval.index import QdrantIndex
+from chatbot.text.lexical import FrenchBM25Encoder
 from chatbot.models import model_name, model_path, sha256_of, spec_for
-from chatbot.person_names import SpacyNameFinder
-from chatbot.pseudonyms import Pseudonymizer, load_or_create_secret
-from chatbot.redaction import Redactor
-from chatbot.retrieval import RetrievalOptions, Retriever
+from chatbot.privacy.person_names import SpacyNameFinder
+from chatbot.privacy.pseudonyms import Pseudonymizer, load_or_create_secret
+from chatbot.privacy.redaction import Redactor
+from chatbot.retrieval.retriever import RetrievalOptions, Retriever
 from chatbot.settings import Settings
 from chatbot.store.conversations import Clock, ConversationStore, RetentionPolicy, utc_now
 from chatbot.store.database import open_engine

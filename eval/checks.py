@@ -10,8 +10,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chatbot.citations import lexical_support, split_claims
-from chatbot.lexical import tokenize
+from chatbot.answering.citations import lexical_support, split_claims
+from chatbot.text.lexical import tokenize
 
 Support = Callable[[str, str], float]
 MIN_CLAIM_WORDS = 3  # shorter sentences ("Bonjour.", "Voici :") are not claims

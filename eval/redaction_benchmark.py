@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.redaction import Redactor, luhn_ok
+from chatbot.privacy.redaction import Redactor, luhn_ok
 
 FIRST = ["Marie", "Jean", "Camille", "Nicolas", "Sophie", "Thomas", "Léa", "Julien", "Chloé",
          "Mohamed", "Fatima", "Pierre", "Nathalie", "Karim", "Isabelle", "Antoine", "Aïcha",
@@ -235,7 +235,7 @@ def main() -> None:
     args = parser.parse_args()
     finder = None
     if not args.no_names:
-        from chatbot.person_names import SpacyNameFinder
+        from chatbot.privacy.person_names import SpacyNameFinder
 
         finder = SpacyNameFinder()
     report = measure(Redactor(find_names=finder), generate(args.messages, args.seed))

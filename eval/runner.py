@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from chatbot.answering import Answer, Answerer
-from chatbot.citations import cosine, lexical_support
+from chatbot.answering.pipeline import Answer, Answerer
+from chatbot.answering.citations import cosine, lexical_support
 from chatbot.domain import GuichetError, Passage
-from chatbot.language import detect_language
+from chatbot.text.language import detect_language
 from chatbot.models import model_name
 from chatbot.settings import Settings
 from eval.checks import (
@@ -312,7 +312,7 @@ def _judge_all(
     progress: Progress,
 ) -> None:
     """Score the answers with ragas against the local LLM served on loopback."""
-    from chatbot.llm_server import LocalLlamaServer
+    from chatbot.generation.local_server import LocalLlamaServer
     from chatbot.models import model_path
     from eval.checks import without_markers
     from eval.judge import RagasJudge

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from chatbot.domain import Chunk, GuichetError, IngestReport, SourceInfo, SparseVector
-from chatbot.index import IndexedDocument, QdrantIndex, chunk_point_id
+from chatbot.retrieval.index import IndexedDocument, QdrantIndex, chunk_point_id
 from ingestion.chunking import chunk_blocks
 from ingestion.loaders import load, supported
 from ingestion.loaders.common import title_from_path

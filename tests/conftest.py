@@ -58,7 +58,7 @@ def make_settings(
 @pytest.fixture(scope="session")
 def small_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
     """The real all-MiniLM-L6-v2 embedder, loaded once."""
-    from chatbot.embedding import SentenceTransformerEmbedder
+    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
     from chatbot.models import MINILM_L6
 
     require_models(models_dir, "small")
@@ -68,7 +68,7 @@ def small_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def default_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
     """The real EmbeddingGemma-300M embedder, loaded once."""
-    from chatbot.embedding import SentenceTransformerEmbedder
+    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
     from chatbot.models import EMBEDDINGGEMMA_300M
 
     require_models(models_dir, "default")

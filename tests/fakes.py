@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from chatbot.domain import Chunk, Passage, SearchFilters, SourceInfo
-from chatbot.generation import GenerationOptions, Message
+from chatbot.generation.backends import GenerationOptions, Message
 
 
 def passage(source_id: str, text: str, dense: float = 0.8, page: int | None = None) -> Passage:

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from chatbot.llm_server import free_port
+from chatbot.generation.local_server import free_port
 
 SUPERUSER = "guichet"
 

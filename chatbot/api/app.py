@@ -12,17 +12,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from chatbot import __version__
-from chatbot.api.agent_pages import router as agent_pages
-from chatbot.api.audit_pages import router as audit_pages
-from chatbot.api.chat_routes import ServicesDep
-from chatbot.api.chat_routes import router as chat_router
+from chatbot.api.pages.agent import router as agent_pages
+from chatbot.api.pages.audit import router as audit_pages
+from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.routes.chat import router as chat_router
 from chatbot.api.errors import install_error_handlers
-from chatbot.api.privacy_routes import router as privacy_router
-from chatbot.api.staff_access import router as staff_sign_in
-from chatbot.api.staff_routes import router as staff_router
+from chatbot.api.routes.privacy import router as privacy_router
+from chatbot.api.pages.staff_access import router as staff_sign_in
+from chatbot.api.routes.staff import router as staff_router
 from chatbot.domain import SearchFilters
-from chatbot.retention import RetentionScheduler
-from chatbot.serialize import passage_json
+from chatbot.privacy.retention import RetentionScheduler
+from chatbot.answering.serialize import passage_json
 from chatbot.settings import Settings
 from chatbot.web.pages import demo_page, widget_script
 from chatbot.wiring import Services, build_services

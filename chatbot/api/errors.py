@@ -6,10 +6,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from chatbot.chat import ConversationTooLongError, MessageRejectedError
+from chatbot.answering.turns import ConversationTooLongError, MessageRejectedError
 from chatbot.domain import GuichetError
-from chatbot.generation import GeneratorUnavailableError, QueueFullError
-from chatbot.index import IndexUnavailableError
+from chatbot.generation.backends import GeneratorUnavailableError, QueueFullError
+from chatbot.retrieval.index import IndexUnavailableError
 from chatbot.store.conversations import UnknownAnswerError, UnknownSessionError
 from chatbot.store.database import DatabaseUnavailableError
 from chatbot.store.staff import ForbiddenError, NotAuthenticatedError, StaffError

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.domain import GuichetError
-from chatbot.pseudonyms import Pseudonymizer, new_answer_id, new_session_id
-from chatbot.redaction import Redactor
+from chatbot.privacy.pseudonyms import Pseudonymizer, new_answer_id, new_session_id
+from chatbot.privacy.redaction import Redactor
 from chatbot.store.tables import answers, feedback, sessions
 
 Clock = Callable[[], datetime]

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from chatbot.llm_server import free_port
+from chatbot.generation.local_server import free_port
 from tests.conftest import ROOT
 
 SHOTS = ROOT / "test-output" / "screenshots"

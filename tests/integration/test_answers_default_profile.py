@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.answering import Answer
-from chatbot.language import detect_language
+from chatbot.answering.pipeline import Answer
+from chatbot.text.language import detect_language
 from chatbot.wiring import Services, build_services
 from ingestion.pipeline import ChunkingOptions, ingest
 from tests.conftest import CORPUS, make_settings, require_models

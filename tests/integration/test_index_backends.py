@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chatbot.domain import Chunk, SourceInfo
-from chatbot.index import IndexUnavailableError, QdrantIndex, chunk_point_id
-from chatbot.lexical import FrenchBM25Encoder
+from chatbot.retrieval.index import IndexUnavailableError, QdrantIndex, chunk_point_id
+from chatbot.text.lexical import FrenchBM25Encoder
 from chatbot.settings import Settings
 
 pytestmark = pytest.mark.integration

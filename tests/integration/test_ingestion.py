@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from chatbot.index import QdrantIndex
-from chatbot.lexical import FrenchBM25Encoder
-from chatbot.retrieval import RetrievalOptions, Retriever
+from chatbot.retrieval.index import QdrantIndex
+from chatbot.text.lexical import FrenchBM25Encoder
+from chatbot.retrieval.retriever import RetrievalOptions, Retriever
 from chatbot.settings import Settings
 from ingestion.pipeline import ChunkingOptions, ingest
 from tests.documents import write_docx, write_html, write_markdown, write_odt, write_pdf
@@ -209,7 +209,7 @@ def test_filters_by_commune_and_source(
 
 
 def test_embedded_index_persists_and_is_locked(tmp_path: Path, small_embedder: Any) -> None:
-    from chatbot.index import IndexUnavailableError
+    from chatbot.retrieval.index import IndexUnavailableError
 
     settings = Settings(data_dir=tmp_path / "data")
     first = QdrantIndex.open(settings, small_embedder.name, small_embedder.dimension)

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chatbot.api.app import create_app
-from chatbot.generation import (
+from chatbot.generation.backends import (
     GenerationOptions,
     GeneratorUnavailableError,
     OpenAICompatibleGenerator,
 )
-from chatbot.llm_server import LocalLlamaServer, free_port
+from chatbot.generation.local_server import LocalLlamaServer, free_port
 from chatbot.models import SMOLLM2_135M
 from chatbot.wiring import build_search_services, build_services
 from ingestion.pipeline import ChunkingOptions, ingest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.person_names import SpacyNameFinder, cue_spans
-from chatbot.redaction import Redactor
+from chatbot.privacy.person_names import SpacyNameFinder, cue_spans
+from chatbot.privacy.redaction import Redactor
 from eval.redaction_benchmark import generate, measure
 
 pytestmark = pytest.mark.integration

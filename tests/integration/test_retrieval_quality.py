@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from chatbot.index import QdrantIndex
-from chatbot.lexical import FrenchBM25Encoder
-from chatbot.retrieval import RetrievalOptions, Retriever
+from chatbot.retrieval.index import QdrantIndex
+from chatbot.text.lexical import FrenchBM25Encoder
+from chatbot.retrieval.retriever import RetrievalOptions, Retriever
 from chatbot.settings import Settings
 from eval.request import EvalRequest, parse_metrics
 from eval.retrieval_metrics import score_runs

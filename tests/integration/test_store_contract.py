@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from chatbot.pseudonyms import Pseudonymizer
-from chatbot.redaction import Redactor
+from chatbot.privacy.pseudonyms import Pseudonymizer
+from chatbot.privacy.redaction import Redactor
 from chatbot.store.conversations import (
     AnswerFilters,
     AnswerRecord,

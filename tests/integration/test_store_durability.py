@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.pseudonyms import Pseudonymizer
-from chatbot.redaction import Redactor
+from chatbot.privacy.pseudonyms import Pseudonymizer
+from chatbot.privacy.redaction import Redactor
 from chatbot.store.conversations import ConversationStore
 from chatbot.store.database import open_engine
 from tests.conftest import ROOT
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.integration
 WRITER = textwrap.dedent(
     """
     import sys
-    from chatbot.pseudonyms import Pseudonymizer
-    from chatbot.redaction import Redactor
+    from chatbot.privacy.pseudonyms import Pseudonymizer
+    from chatbot.privacy.redaction import Redactor
     from chatbot.store.conversations import ConversationStore
     from chatbot.store.database import open_engine
     from tests.integration.test_store_contract import an_answer

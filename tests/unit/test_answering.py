@@ -2,8 +2,8 @@ from typing import Any
 
 import pytest
 
-from chatbot.answering import Answer, Answerer, AnsweringConfig, Token, is_looping, select_context
-from chatbot.contacts import Contact, ContactBook
+from chatbot.answering.pipeline import Answer, Answerer, AnsweringConfig, Token, is_looping, select_context
+from chatbot.answering.contacts import Contact, ContactBook
 from tests.fakes import FixedRetriever, ScriptedGenerator, passage
 
 POOL = passage("piscine", "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h.")

@@ -1,6 +1,6 @@
 import pytest
 
-from chatbot.citations import (
+from chatbot.answering.citations import (
     CheckedSentence,
     CitationCheck,
     best_excerpt,

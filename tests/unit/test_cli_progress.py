@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from chatbot.cli_progress import (
+from chatbot.cli.progress import (
     BarProgress,
     LogLinesProgress,
     format_duration,

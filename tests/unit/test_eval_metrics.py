@@ -189,7 +189,7 @@ def test_service_public_sets_read_as_evaluation_sets(shared_data: Path) -> None:
 
 
 def test_a_wrong_decline_scores_zero_on_the_reference_and_on_the_choice() -> None:
-    from chatbot.answering import Answer
+    from chatbot.answering.pipeline import Answer
     from eval.dataset import EvalItem
     from eval.runner import answer_record
 

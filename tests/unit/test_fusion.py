@@ -1,7 +1,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.index import chunk_point_id, collection_name, fuse
+from chatbot.retrieval.index import chunk_point_id, collection_name, fuse
 
 
 @dataclass

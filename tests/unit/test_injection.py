@@ -1,6 +1,6 @@
 import pytest
 
-from chatbot.injection import looks_like_instruction, remove_instructions
+from chatbot.answering.guards import looks_like_instruction, remove_instructions
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-from chatbot.lexical import FrenchBM25Encoder, fold, term_id, tokenize
+from chatbot.text.lexical import FrenchBM25Encoder, fold, term_id, tokenize
 
 
 def test_fold_removes_accents_and_ligatures() -> None:

@@ -1,9 +1,9 @@
 import pytest
 
-from chatbot.contacts import Contact
-from chatbot.language import detect_language
-from chatbot.messages import decline_message, is_out_of_scope
-from chatbot.prompts import build_prompt, leaks_rules, says_no_answer
+from chatbot.answering.contacts import Contact
+from chatbot.text.language import detect_language
+from chatbot.answering.messages import decline_message, is_out_of_scope
+from chatbot.answering.prompts import build_prompt, leaks_rules, says_no_answer
 from tests.fakes import passage
 
 
@@ -121,7 +121,7 @@ def test_naming_the_authority_is_not_a_leak() -> None:
 
 
 def test_inverted_marks_mean_spanish() -> None:
-    from chatbot.language import detect_language
+    from chatbot.text.language import detect_language
 
     assert detect_language("No sé a qué servicio dirigirme. ¿A qué número puedo llamar?") == "es"
     assert detect_language("¡Hola! ¿Horario?") == "es"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.chat import ConversationTooLongError, MessageRejectedError, open_turn
-from chatbot.contacts import load_contacts
+from chatbot.answering.turns import ConversationTooLongError, MessageRejectedError, open_turn
+from chatbot.answering.contacts import load_contacts
 from chatbot.domain import GuichetError
-from chatbot.generation import QueueFullError, RequestQueue
+from chatbot.generation.backends import QueueFullError, RequestQueue
 from chatbot.settings import Settings
 from tests.conftest import CORPUS
 
@@ -70,7 +70,7 @@ def test_bad_contacts_file(tmp_path: Path) -> None:
 def test_turn_validation(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from chatbot.redaction import Redactor
+    from chatbot.privacy.redaction import Redactor
     from chatbot.store.conversations import UnknownSessionError
     from chatbot.wiring import build_storage
     from tests.integration.test_store_contract import an_answer

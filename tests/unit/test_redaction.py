@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.redaction import Redactor, iban_ok, luhn_ok
+from chatbot.privacy.redaction import Redactor, iban_ok, luhn_ok
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from chatbot.retention import RetentionScheduler
+from chatbot.privacy.retention import RetentionScheduler
 from chatbot.store.conversations import PurgeReport
 
 

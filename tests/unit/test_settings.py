@@ -95,7 +95,7 @@ def test_privacy_settings_are_checked(tmp_path: Path) -> None:
 
 
 def test_the_pseudonymisation_secret_is_created_once_and_private(tmp_path: Path) -> None:
-    from chatbot.pseudonyms import Pseudonymizer, SecretFileError, load_or_create_secret
+    from chatbot.privacy.pseudonyms import Pseudonymizer, SecretFileError, load_or_create_secret
 
     path = tmp_path / "secrets" / "session.key"
     first = load_or_create_secret(path)

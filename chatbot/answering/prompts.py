@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatbot.domain import Passage
-from chatbot.generation import Message
-from chatbot.language import LANGUAGE_NAMES
+from chatbot.generation.backends import Message
+from chatbot.text.language import LANGUAGE_NAMES
 
 PROMPT_VERSION = "answer-v2"
 NO_ANSWER = "NON_TROUVÉ"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chatbot.contacts import Contact
+from chatbot.answering.contacts import Contact
 
 _NO_ANSWER = {
     "fr": "Je n'ai pas trouvé la réponse à votre question dans les documents de {authority}.",

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
-from chatbot.api.chat_routes import ServicesDep
+from chatbot.api.routes.chat import ServicesDep
 from chatbot.api.schemas import FeedbackRequest
 
 router = APIRouter(tags=["residents' rights"])

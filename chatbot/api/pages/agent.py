@@ -10,11 +10,11 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from chatbot.api.chat_routes import ServicesDep
-from chatbot.api.staff_access import commune_names, html_response, read_form, signed_in_user
-from chatbot.chat import open_turn
+from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.pages.staff_access import commune_names, html_response, read_form, signed_in_user
+from chatbot.answering.turns import open_turn
 from chatbot.domain import GuichetError, SearchFilters
-from chatbot.serialize import passage_json
+from chatbot.answering.serialize import passage_json
 from chatbot.store.staff import StaffUser
 from chatbot.web.layout import options, page, score, table
 from chatbot.wiring import Services

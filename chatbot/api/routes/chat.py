@@ -11,10 +11,10 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from chatbot.answering import Answer, Token
+from chatbot.answering.pipeline import Answer, Token
 from chatbot.api.errors import status_for
 from chatbot.api.schemas import ChatRequest
-from chatbot.chat import answer_payload, open_turn, stream_turn
+from chatbot.answering.turns import answer_payload, open_turn, stream_turn
 from chatbot.domain import GuichetError
 from chatbot.wiring import Services
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chatbot.cli_support import err, friendly_errors, load_settings, out
+from chatbot.cli.support import err, friendly_errors, load_settings, out
 
 if TYPE_CHECKING:
     from chatbot.store.storage import Storage
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def _storage() -> Storage:
     """The store without spaCy: these commands never write free text."""
-    from chatbot.redaction import Redactor
+    from chatbot.privacy.redaction import Redactor
     from chatbot.wiring import build_storage
 
     return build_storage(load_settings(), redactor=Redactor())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatbot.domain import Passage, SearchFilters, SparseVector
-from chatbot.index import QdrantIndex
+from chatbot.retrieval.index import QdrantIndex
 
 
 class QueryEmbedder(Protocol):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from chatbot.api.chat_routes import ServicesDep
+from chatbot.api.routes.chat import ServicesDep
 from chatbot.store.conversations import AnswerFilters
 from chatbot.store.staff import StaffUser
 

@@ -13,15 +13,15 @@ from collections.abc import Generator as Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatbot.citations import CitationCheck, best_excerpt, check_citations, lexical_support
-from chatbot.contacts import Contact, ContactBook
+from chatbot.answering.citations import CitationCheck, best_excerpt, check_citations, lexical_support
+from chatbot.answering.contacts import Contact, ContactBook
 from chatbot.domain import Passage, SearchFilters
-from chatbot.generation import GenerationOptions, Generator
-from chatbot.injection import looks_like_instruction, remove_instructions
-from chatbot.language import detect_language
-from chatbot.lexical import tokenize
-from chatbot.messages import decline_message, is_out_of_scope
-from chatbot.prompts import (
+from chatbot.generation.backends import GenerationOptions, Generator
+from chatbot.answering.guards import looks_like_instruction, remove_instructions
+from chatbot.text.language import detect_language
+from chatbot.text.lexical import tokenize
+from chatbot.answering.messages import decline_message, is_out_of_scope
+from chatbot.answering.prompts import (
     NO_ANSWER,
     PROMPT_VERSION,
     Prompt,
@@ -31,7 +31,7 @@ from chatbot.prompts import (
     new_canary,
     says_no_answer,
 )
-from chatbot.retrieval import Retriever
+from chatbot.retrieval.retriever import Retriever
 
 History = Sequence[tuple[str, str]]
 Embed = Callable[[Sequence[str]], list[list[float]]]

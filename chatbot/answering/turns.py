@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from chatbot.answering import Answer, Answerer, AnsweringConfig, Token
+from chatbot.answering.pipeline import Answer, Answerer, AnsweringConfig, Token
 from chatbot.domain import GuichetError
-from chatbot.serialize import passage_json
+from chatbot.answering.serialize import passage_json
 from chatbot.settings import Settings
 from chatbot.store.conversations import AnswerRecord, ConversationStore
 

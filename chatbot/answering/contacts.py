@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from chatbot.domain import GuichetError
-from chatbot.lexical import tokenize
+from chatbot.text.lexical import tokenize
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from chatbot.cli_privacy import register_privacy_commands
-from chatbot.cli_progress import progress_display
-from chatbot.cli_support import err, friendly_errors, load_settings, out
+from chatbot.cli.privacy import register_privacy_commands
+from chatbot.cli.progress import progress_display
+from chatbot.cli.support import err, friendly_errors, load_settings, out
 from chatbot.domain import GuichetError, Passage, SearchFilters
-from chatbot.serialize import passage_json
+from chatbot.answering.serialize import passage_json
 from chatbot.settings import ModelProfile
 
 app = typer.Typer(
@@ -80,7 +80,7 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Index documents (.txt .md .html .pdf .docx .odt); unchanged ones are skipped."""
-    from chatbot.lexical import FrenchBM25Encoder
+    from chatbot.text.lexical import FrenchBM25Encoder
     from chatbot.wiring import build_embedder, build_index
     from ingestion.manifest import read_manifest_file
     from ingestion.pipeline import ChunkingOptions
@@ -205,7 +205,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON object.")] = False,
 ) -> None:
     """Answer a question from the indexed documents, with its sources."""
-    from chatbot.chat import answer_payload, open_turn
+    from chatbot.answering.turns import answer_payload, open_turn
     from chatbot.wiring import build_services
 
     with friendly_errors():

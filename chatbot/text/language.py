@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from chatbot.lexical import fold
+from chatbot.text.lexical import fold
 
 SUPPORTED = ("fr", "en", "es", "de", "it", "pt", "ar", "nl")
 LANGUAGE_NAMES = {

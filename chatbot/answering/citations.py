@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.domain import Passage
-from chatbot.lexical import tokenize
+from chatbot.text.lexical import tokenize
 
 _MARKER = re.compile(r"(\s*)\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from chatbot.api.chat_routes import ServicesDep
-from chatbot.api.staff_access import commune_names, html_response, signed_in_user
+from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.pages.staff_access import commune_names, html_response, signed_in_user
 from chatbot.domain import GuichetError
 from chatbot.store.conversations import AnswerFilters
 from chatbot.web.layout import options, page, score, table

@@ -1,0 +1,1 @@
+"""Answering: the pipeline, prompts, citations, guards, messages, contacts, turns."""

@@ -1,0 +1,1 @@
+"""Text generation backends: llama.cpp in process, OpenAI-compatible servers, the queue."""

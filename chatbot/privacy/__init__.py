@@ -1,0 +1,1 @@
+"""Privacy: redaction, person names, pseudonyms, retention."""

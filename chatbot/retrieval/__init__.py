@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the Qdrant index, hybrid fusion, the retriever."""

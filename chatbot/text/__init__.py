@@ -1,0 +1,1 @@
+"""Text toolkit: lexical analysis, language detection, sentences."""
