@@ -12,14 +12,10 @@ from dataclasses import dataclass
 
 from chatbot.answering.citations import lexical_support, split_claims
 from chatbot.text.lexical import tokenize
+from chatbot.text.sentences import MIN_CLAIM_WORDS as MIN_CLAIM_WORDS
+from chatbot.text.sentences import is_claim as is_claim
 
 Support = Callable[[str, str], float]
-MIN_CLAIM_WORDS = 3  # shorter sentences ("Bonjour.", "Voici :") are not claims
-
-
-def is_claim(sentence: str) -> bool:
-    """Whether a sentence says enough to need a source."""
-    return len(set(tokenize(sentence))) >= MIN_CLAIM_WORDS
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from chatbot.domain import Block
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+(?=[\"«(\[]?[A-ZÀ-ÖØ-Þ0-9•\-])")
+from chatbot.text.sentences import split_sentences as split_sentences  # re-exported
 
 
 @dataclass(frozen=True)
@@ -28,14 +26,6 @@ class _Section:
 
     def size(self) -> int:
         return sum(len(part) + 1 for part in self.parts)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences (and lines), never losing characters other than spaces."""
-    pieces: list[str] = []
-    for line in text.split("\n"):
-        pieces.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
-    return pieces
 
 
 def _split_long(piece: str, size: int) -> list[str]:

@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.domain import Passage
-from chatbot.text.lexical import tokenize
+from chatbot.text.sentences import content_words, is_claim, split_sentences
 
 _MARKER = re.compile(r"(\s*)\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
 
@@ -55,12 +54,12 @@ class CitationCheck:
     def groundedness(self, threshold: float) -> float:
         """The online groundedness score in [0, 1], cheap enough for every answer.
 
-        The mean over the answer's claims (sentences of three content words or more) of their
+        The mean over the answer's claims (`is_claim`; every sentence when none is one) of their
         support relative to the threshold, capped at 1: 1 when every claim is backed by its
         source (cited, or attributed by the check), partial credit for weak support, 0 for a
         claim without any source. Sorting answers by it puts the riskiest first.
         """
-        claims = [s for s in self.sentences if len(set(tokenize(s.text))) >= 3] or self.sentences
+        claims = [s for s in self.sentences if is_claim(s.text)] or self.sentences
         if not claims:
             return 0.0
         credits = [
@@ -87,7 +86,7 @@ def _clean_markers(text: str, count: int) -> tuple[str, int]:
 
 def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences with the markers that follow them (a marker after the full stop counts too)."""
-    pieces = [p for p in _SENTENCE.split(text) if p.strip()]
+    pieces = split_sentences(text)
     claims: list[tuple[str, list[int]]] = []
     for piece in pieces:
         leading = re.match(r"^((?:\[\d+\])+)\s*", piece)
@@ -105,10 +104,10 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 def lexical_support(sentence: str, passage_text: str) -> float:
     """Share of the sentence's content words (stemmed) found in the passage."""
-    words = set(tokenize(sentence))
+    words = content_words(sentence)
     if not words:
         return 1.0
-    return len(words & set(tokenize(passage_text))) / len(words)
+    return len(words & content_words(passage_text)) / len(words)
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -130,7 +129,7 @@ def check_citations(
     embedder is given (word overlap alone otherwise). An answer in another language than its
     sources shares almost no words with them: the caller then passes 0, similarity alone. A
     sentence without a marker is attributed to the passage that supports it best when that
-    passage clears the threshold and the sentence has at least three content words.
+    passage clears the threshold and the sentence is a claim (see `is_claim`).
     """
     text, removed = _clean_markers(answer, len(passages))
     claims = split_claims(text)
@@ -154,7 +153,7 @@ def check_citations(
         if numbers:
             support = max(scores[n - 1] for n in numbers)
             checked.append(CheckedSentence(sentence, numbers, support, support >= threshold))
-        elif scores and max(scores) >= threshold and len(set(tokenize(sentence))) >= 3:
+        elif scores and max(scores) >= threshold and is_claim(sentence):
             best = scores.index(max(scores)) + 1
             checked.append(CheckedSentence(sentence, (best,), max(scores), True, attributed=True))
         else:
@@ -169,12 +168,11 @@ def best_excerpt(passage_text: str, sentences: Sequence[str], limit: int = 300) 
     Ties go to the sentence with the larger share of its words in the claim; a line without any
     content word (a lone "." in extracted text, a bullet) is never chosen.
     """
-    pieces = re.split(r"(?<=[.!?…])\s+|\n", passage_text)
-    candidates = [(piece.strip(), set(tokenize(piece))) for piece in pieces]
+    candidates = [(piece, content_words(piece)) for piece in split_sentences(passage_text)]
     candidates = [(piece, words) for piece, words in candidates if words]
     if not candidates:
         return passage_text[:limit]
-    claim_words = set(tokenize(" ".join(sentences)))
+    claim_words = content_words(" ".join(sentences))
 
     def overlap(candidate: tuple[str, set[str]]) -> tuple[int, float]:
         shared = len(candidate[1] & claim_words)

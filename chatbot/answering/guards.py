@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from chatbot.text.sentences import split_sentences
+
 _PATTERNS = [
     # "ignore / forget (all) (your/previous) instructions|rules"
     r"\b(ignore[rz]?|oublie[rz]?|forget|disregard|ne tiens? pas compte)\w*\b[^.!?\n]{0,40}"
@@ -22,7 +24,6 @@ _PATTERNS = [
     r"\b(assistant|chatbot|IA|AI)\s*[,:]\s*(ignore|oublie|réponds|tu dois|you must)",
 ]  # fmt: skip
 _INSTRUCTION = re.compile("|".join(_PATTERNS), re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
 
 
 def looks_like_instruction(text: str) -> bool:
@@ -34,7 +35,7 @@ def remove_instructions(text: str) -> tuple[str, int]:
     """The text without the sentences that try to instruct the assistant, and how many went."""
     kept, removed = [], 0
     for line in text.split("\n"):
-        sentences = [s for s in _SENTENCE.split(line) if s.strip()]
+        sentences = split_sentences(line)
         clean = [s for s in sentences if not looks_like_instruction(s)]
         removed += len(sentences) - len(clean)
         if clean:
