@@ -37,11 +37,12 @@ install-dev:
 models: install
 	$(BIN)/guichet models pull --profile $(PROFILE)
 
-## lint: formatting, lint rules and types
+## lint: formatting, lint rules, types and the layers' import contracts
 lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -9,6 +9,18 @@ class GuichetError(Exception):
     """A failure with a message a person can act on."""
 
 
+class GeneratorUnavailableError(GuichetError):
+    """The model cannot be loaded or the inference server cannot be reached."""
+
+
+class QueueFullError(GuichetError):
+    """Too many requests are waiting for the model."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     """What the manifest (or the file itself) tells about one document."""
@@ -75,6 +87,29 @@ class Passage:
     lexical_score: float | None = None
     rank: int = 0
 
+    def as_json(self, n: int | None = None, with_text: bool = True) -> dict[str, object]:
+        """The one JSON shape of a passage (search results, answers, audit records, the eval);
+        `n` is its number in the answer's sources, `with_text` False leaves out its text."""
+        chunk = self.chunk
+        shape: dict[str, object] = {} if n is None else {"n": n}
+        shape.update(
+            chunk_id=chunk.chunk_id,
+            source_id=chunk.source.source_id,
+            title=chunk.source.title,
+            url=chunk.source.url,
+            commune=chunk.source.commune,
+            page=chunk.page,
+            headings=list(chunk.headings),
+            doc_version=chunk.doc_version,
+            rank=self.rank,
+            score=round(self.score, 6),
+            dense_score=self.dense_score,
+            lexical_score=self.lexical_score,
+        )
+        if with_text:
+            shape["text"] = chunk.text
+        return shape
+
 
 @dataclass(frozen=True)
 class SearchFilters:
@@ -82,6 +117,18 @@ class SearchFilters:
 
     communes: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index holds about one document."""
+
+    source_id: str
+    version: str
+    path: str
+    chunks: int
+    title: str = ""
+    commune: str = ""
 
 
 @dataclass

@@ -220,10 +220,20 @@ class Settings(BaseSettings):
     )
 
     # Answering
-    relevance_threshold: float | None = Field(
-        default=None,
+    relevance_threshold: float = Field(
+        default=0.35,
+        ge=-1.0,
+        le=1.0,
         description="Least dense similarity for a passage to count as relevant; below it for "
-        "every passage, the bot abstains (default: calibrated per embedder).",
+        "every passage, the bot abstains (calibrated for both embedders by "
+        "`python -m benchmarks.relevance_gate`).",
+    )
+    answer_candidates: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Passages retrieved for one answer before the relevance gate keeps the "
+        "context (the evaluation's --k cannot exceed it).",
     )
     context_passages: int = Field(
         default=4, ge=1, le=20, description="Passages shown to the model for one answer."
@@ -267,7 +277,7 @@ class Settings(BaseSettings):
     contacts_file: Path | None = Field(
         default=None,
         description="YAML table of human contacts given when the bot declines "
-        "(default: contacts.yaml of the demo corpus).",
+        "(default: the table shipped in the package, chatbot/answering/contacts.yaml).",
     )
     authority_name: str = Field(
         default="la Communauté d'agglomération Paris-Saclay",

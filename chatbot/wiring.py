@@ -1,35 +1,48 @@
-"""The one place that builds concrete objects from the settings."""
+"""The one place that builds concrete objects from the settings (the composition root).
+
+Everything else receives its collaborators; only the API and the command line call in here.
+Services are context managers: `with build_services(settings) as services: ...` releases the
+model, the index and the database at the end.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
-from chatbot.answering.pipeline import DEFAULT_RELEVANCE, Answer, Answerer, AnsweringConfig
-from chatbot.answering.turns import Turn, record_turn
 from chatbot.answering.contacts import ContactBook, load_contacts
-from chatbot.retrieval.embedding import SentenceTransformerEmbedder
-from chatbot.generation.backends import (
-    GenerationOptions,
-    Generator,
-    LlamaCppGenerator,
-    OpenAICompatibleGenerator,
-    RequestQueue,
-)
-from chatbot.retrieval.index import QdrantIndex
-from chatbot.text.lexical import FrenchBM25Encoder
+from chatbot.answering.pipeline import Answerer, AnsweringConfig
+from chatbot.answering.turns import ConversationService, TurnLimits
+from chatbot.generation.llamacpp import LlamaCppGenerator
+from chatbot.generation.local_server import LocalLlamaServer
+from chatbot.generation.openai_compatible import OpenAICompatibleGenerator
+from chatbot.generation.queue import RequestQueue
 from chatbot.models import model_name, model_path, sha256_of, spec_for
+from chatbot.ports import GenerationOptions, Generator
 from chatbot.privacy.person_names import SpacyNameFinder
 from chatbot.privacy.pseudonyms import Pseudonymizer, load_or_create_secret
 from chatbot.privacy.redaction import Redactor
-from chatbot.retrieval.retriever import RetrievalOptions, Retriever
+from chatbot.privacy.retention import RetentionScheduler
+from chatbot.retrieval.embedding import SentenceTransformerEmbedder
+from chatbot.retrieval.index import QdrantIndex
+from chatbot.retrieval.retriever import HybridRetriever, RetrievalOptions
 from chatbot.settings import Settings
 from chatbot.store.conversations import Clock, ConversationStore, RetentionPolicy, utc_now
 from chatbot.store.database import open_engine
 from chatbot.store.staff import AccessLog, StaffDirectory, StaffReads
 from chatbot.store.storage import Storage
+from chatbot.text.lexical import FrenchBM25Encoder
 
-DEMO_CONTACTS = Path(__file__).resolve().parents[1] / "corpus" / "contacts.yaml"
+if TYPE_CHECKING:
+    from ingestion.pipeline import Ingester
+
+
+def default_contacts_file() -> Path:
+    """The contacts table shipped inside the package (so that a built wheel has it)."""
+    return Path(str(resources.files("chatbot.answering") / "contacts.yaml"))
 
 
 def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
@@ -54,11 +67,22 @@ class SearchServices:
     embedder: SentenceTransformerEmbedder
     index: QdrantIndex
     encoder: FrenchBM25Encoder
-    retriever: Retriever
+    retriever: HybridRetriever
 
     def close(self) -> None:
         """Release the index."""
         self.index.close()
+
+    def __enter__(self) -> SearchServices:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def build_search_services(settings: Settings) -> SearchServices:
@@ -66,7 +90,7 @@ def build_search_services(settings: Settings) -> SearchServices:
     embedder = build_embedder(settings)
     index = build_index(settings, embedder)
     encoder = FrenchBM25Encoder()
-    retriever = Retriever(
+    retriever = HybridRetriever(
         index,
         embedder,
         encoder,
@@ -77,6 +101,19 @@ def build_search_services(settings: Settings) -> SearchServices:
         ),
     )
     return SearchServices(embedder, index, encoder, retriever)
+
+
+def build_ingester(settings: Settings, search: SearchServices) -> Ingester:
+    """The ingestion pipeline writing into this index with this embedder."""
+    from ingestion.pipeline import ChunkingOptions, Ingester
+
+    return Ingester(
+        search.index,
+        search.embedder,
+        search.encoder,
+        ChunkingOptions(settings.chunk_size, settings.chunk_overlap),
+        max_file_bytes=int(settings.max_file_mb * 1e6),
+    )
 
 
 def build_generator(settings: Settings) -> Generator:
@@ -95,56 +132,28 @@ def build_generator(settings: Settings) -> Generator:
     )
 
 
+def build_judge_server(settings: Settings) -> LocalLlamaServer:
+    """A local `llama_cpp.server` serving the settings' model, for the evaluation judge."""
+    return LocalLlamaServer(
+        model_path(settings, "llm"), model_name(settings, "llm"),
+        context=max(settings.llm_context, 4096), threads=settings.llm_threads,
+        gpu_layers=settings.llm_gpu_layers,
+    )  # fmt: skip
+
+
 def build_contacts(settings: Settings) -> ContactBook:
-    """The contacts table (the demo corpus's unless GUICHET_CONTACTS_FILE is set)."""
-    return load_contacts(settings.contacts_file or DEMO_CONTACTS)
+    """The contacts table: GUICHET_CONTACTS_FILE, or the one shipped with the package."""
+    return load_contacts(settings.contacts_file or default_contacts_file())
 
 
-def relevance_threshold(settings: Settings, embedder_name: str) -> float:
-    """The relevance gate for this embedder."""
-    if settings.relevance_threshold is not None:
-        return settings.relevance_threshold
-    return DEFAULT_RELEVANCE.get(embedder_name, 0.35)
-
-
-@dataclass
-class Services:
-    """Everything the API and the CLI need, built once."""
-
-    settings: Settings
-    search: SearchServices
-    generator: Generator
-    answerer: Answerer
-    storage: Storage
-    model_sha256: str | None
-
-    @property
-    def conversations(self) -> ConversationStore:
-        """The conversation store."""
-        return self.storage.conversations
-
-    def record(self, turn: Turn, answer: Answer) -> str:
-        """Store an answer with its audit record; return its id."""
-        return record_turn(
-            self.storage.conversations, turn, answer, self.answerer.config, self.model_sha256
-        )
-
-    def close(self) -> None:
-        """Release the index, the database and any HTTP client."""
-        self.search.close()
-        self.storage.close()
-        close = getattr(self.generator, "close", None)
-        if close is not None:
-            close()
-
-
-def build_answerer(settings: Settings, search: SearchServices, generator: Generator) -> Answerer:
-    """The answering pipeline over these search services and this generator."""
-    config = AnsweringConfig(
+def answering_config(settings: Settings) -> AnsweringConfig:
+    """The pipeline's knobs from the settings."""
+    return AnsweringConfig(
         authority=settings.authority_name,
-        relevance_threshold=relevance_threshold(settings, search.embedder.name),
+        relevance_threshold=settings.relevance_threshold,
         context_passages=settings.context_passages,
         context_chars=settings.context_chars,
+        candidates=settings.answer_candidates,
         support_threshold=settings.support_threshold,
         generation=GenerationOptions(
             max_tokens=settings.max_answer_tokens,
@@ -152,8 +161,16 @@ def build_answerer(settings: Settings, search: SearchServices, generator: Genera
             timeout_s=settings.generation_timeout_s,
         ),
     )
+
+
+def build_answerer(settings: Settings, search: SearchServices, generator: Generator) -> Answerer:
+    """The answering pipeline over these search services and this generator."""
     return Answerer(
-        search.retriever, generator, build_contacts(settings), config, search.embedder.embed_queries
+        search.retriever,
+        generator,
+        build_contacts(settings),
+        answering_config(settings),
+        search.embedder.embed_queries,
     )
 
 
@@ -190,6 +207,11 @@ def build_storage(
     )
 
 
+def build_retention(settings: Settings, store: ConversationStore) -> RetentionScheduler:
+    """The purge schedule run inside the service."""
+    return RetentionScheduler(store, settings.purge_interval_hours * 3600)
+
+
 def llm_sha256(settings: Settings) -> str | None:
     """The sha256 of the in-process model file, for audit records (pinned, or computed once)."""
     if settings.llm_backend != "llama_cpp":
@@ -199,10 +221,56 @@ def llm_sha256(settings: Settings) -> str | None:
     return sha256_of(settings.llm_path) if settings.llm_path.is_file() else None
 
 
+def turn_limits(settings: Settings) -> TurnLimits:
+    """Bounds on one conversation turn."""
+    return TurnLimits(settings.max_message_chars, settings.max_history_turns)
+
+
+@dataclass
+class Services:
+    """Everything the API and the CLI need, built once."""
+
+    settings: Settings
+    search: SearchServices
+    generator: Generator
+    answerer: Answerer
+    storage: Storage
+    conversations: ConversationService
+    retention: RetentionScheduler
+
+    @property
+    def store(self) -> ConversationStore:
+        """The conversation store (sessions, answers, residents' rights, retention)."""
+        return self.storage.conversations
+
+    def close(self) -> None:
+        """Release the index, the database and the model (or its HTTP client)."""
+        self.retention.stop()
+        self.search.close()
+        self.storage.close()
+        self.generator.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def build_services(settings: Settings, search: SearchServices | None = None) -> Services:
     """All services for the settings."""
     storage = build_storage(settings)
     search = search or build_search_services(settings)
     generator = build_generator(settings)
     answerer = build_answerer(settings, search, generator)
-    return Services(settings, search, generator, answerer, storage, llm_sha256(settings))
+    conversations = ConversationService(
+        answerer, storage.conversations, turn_limits(settings), generator.queue,
+        llm_sha256(settings),
+    )  # fmt: skip
+    retention = build_retention(settings, storage.conversations)
+    return Services(settings, search, generator, answerer, storage, conversations, retention)

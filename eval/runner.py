@@ -12,14 +12,14 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chatbot.answering.pipeline import Answer, Answerer
 from chatbot.answering.citations import cosine, lexical_support
+from chatbot.answering.pipeline import Answer, Answerer
 from chatbot.domain import GuichetError, Passage
-from chatbot.text.language import detect_language
 from chatbot.models import model_name
 from chatbot.settings import Settings
+from chatbot.text.language import detect_language
 from eval.checks import (
     citation_scores,
     reference_overlap,
@@ -30,6 +30,9 @@ from eval.request import EvalError, EvalRequest, wants
 from eval.retrieval_metrics import hit_at_k, recall_at_k, reciprocal_rank, unique_in_order
 from eval.run_folder import load_run, reuse_answers, write_results
 from eval.summary import summarize
+
+if TYPE_CHECKING:
+    from chatbot.wiring import SearchServices
 
 
 class Progress(Protocol):
@@ -67,10 +70,9 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Run the evaluation, write results, summary and report under `request.out`; return the
     summary."""
-    from chatbot.wiring import build_search_services
+    from chatbot.wiring import build_ingester, build_search_services
     from eval.report import write_report
     from ingestion.manifest import read_manifest_file
-    from ingestion.pipeline import ChunkingOptions, ingest
 
     progress = progress or SilentProgress()
     if not request.corpus.is_dir():
@@ -85,10 +87,8 @@ def run_evaluation(
     search = build_search_services(settings)
     try:
         progress.stage("Indexation du corpus", None)
-        report = ingest(
-            [request.corpus], search.index, search.embedder, search.encoder,
-            ChunkingOptions(settings.chunk_size, settings.chunk_overlap),
-            max_file_bytes=int(settings.max_file_mb * 1e6),
+        report = build_ingester(settings, search).run(
+            [request.corpus],
             on_file=lambda _path, _chunks: progress.advance(),
             on_start=lambda total: progress.stage("Indexation du corpus", total),
             manifest=manifest,
@@ -149,7 +149,7 @@ def _retrieve_all(
 
 def _answer_with_model(
     items: Sequence[EvalItem],
-    search: Any,
+    search: SearchServices,
     request: EvalRequest,
     settings: Settings,
     indexed: set[str],
@@ -166,16 +166,17 @@ def _answer_with_model(
                 f"--k vaut {request.k}, mais le chatbot ne garde que "
                 f"{answerer.config.candidates} passages par question : choisissez un k plus petit."
             )
-        return _answer_all(items, answerer, request, settings, indexed, progress)
+        return _answer_all(
+            items, answerer, search.embedder.embed_queries, request, settings, indexed, progress
+        )
     finally:
-        close = getattr(generator, "close", None)
-        if close is not None:
-            close()
+        generator.close()
 
 
 def _answer_all(
     items: Sequence[EvalItem],
     answerer: Answerer,
+    embed_queries: Callable[[Sequence[str]], list[list[float]]],
     request: EvalRequest,
     settings: Settings,
     indexed: set[str],
@@ -191,7 +192,7 @@ def _answer_all(
 
     def vector(text: str) -> list[float]:
         if text not in vectors:
-            vectors[text] = answerer.retriever.embedder.embed_queries([text])[0]
+            vectors[text] = embed_queries([text])[0]
         return vectors[text]
 
     def support(sentence: str, passage: str) -> float:
@@ -312,8 +313,7 @@ def _judge_all(
     progress: Progress,
 ) -> None:
     """Score the answers with ragas against the local LLM served on loopback."""
-    from chatbot.generation.local_server import LocalLlamaServer
-    from chatbot.models import model_path
+    from chatbot.wiring import build_judge_server
     from eval.checks import without_markers
     from eval.judge import RagasJudge
 
@@ -332,10 +332,7 @@ def _judge_all(
     ]
     progress.stage("Juge local (ragas)", len(samples) * len(chosen))
     alias = model_name(settings, "llm")
-    with LocalLlamaServer(
-        model_path(settings, "llm"), alias, context=max(settings.llm_context, 4096),
-        threads=settings.llm_threads, gpu_layers=settings.llm_gpu_layers,
-    ) as server:  # fmt: skip
+    with build_judge_server(settings) as server:
         judge = RagasJudge(server.url, alias, embedder.embed_queries, chosen,
                            max_tokens=settings.judge_max_tokens,
                            relevancy_questions=settings.judge_relevancy_questions)  # fmt: skip

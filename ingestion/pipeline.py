@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
 
-from chatbot.domain import Chunk, GuichetError, IngestReport, SourceInfo, SparseVector
-from chatbot.retrieval.index import IndexedDocument, QdrantIndex, chunk_point_id
+from chatbot.domain import Chunk, GuichetError, IndexedDocument, IngestReport, SourceInfo
+from chatbot.ports import DocumentEncoder, Embedder, VectorIndex
+from chatbot.retrieval.index import chunk_point_id
 from ingestion.chunking import chunk_blocks
 from ingestion.loaders import load, supported
 from ingestion.loaders.common import title_from_path
@@ -30,18 +30,6 @@ PIPELINE_VERSION = "1"
 _FLUSH_CHUNKS = 64
 
 FileDone = Callable[[str, int], None]
-
-
-class DocumentEmbedder(Protocol):
-    """What ingestion needs from an embedder."""
-
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
-
-
-class DocumentEncoder(Protocol):
-    """What ingestion needs from the lexical encoder."""
-
-    def encode_document(self, text: str) -> SparseVector: ...
 
 
 @dataclass(frozen=True)
@@ -138,8 +126,8 @@ def version_key(content_hash: str, found: FoundFile, options: ChunkingOptions) -
 
 def ingest(
     paths: Sequence[Path],
-    index: QdrantIndex,
-    embedder: DocumentEmbedder,
+    index: VectorIndex,
+    embedder: Embedder,
     encoder: DocumentEncoder,
     options: ChunkingOptions,
     max_file_bytes: int,
@@ -243,8 +231,8 @@ def _prepare(
 
 def _write(
     pending: _Pending,
-    index: QdrantIndex,
-    embedder: DocumentEmbedder,
+    index: VectorIndex,
+    embedder: Embedder,
     encoder: DocumentEncoder,
     report: IngestReport,
 ) -> None:
@@ -267,7 +255,7 @@ def _write(
 
 
 def _remove_vanished(
-    index: QdrantIndex,
+    index: VectorIndex,
     indexed: dict[str, IndexedDocument],
     seen: dict[str, Path],
     folders: list[Path],
@@ -281,3 +269,34 @@ def _remove_vanished(
             index.delete_document(source_id)
             removed += 1
     return removed
+
+
+class Ingester:
+    """Ingestion into one index with one embedder, built once by `chatbot.wiring`."""
+
+    def __init__(
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        encoder: DocumentEncoder,
+        options: ChunkingOptions,
+        max_file_bytes: int,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.encoder = encoder
+        self.options = options
+        self.max_file_bytes = max_file_bytes
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        on_file: FileDone | None = None,
+        on_start: Callable[[int], None] | None = None,
+        manifest: Manifest | None = None,
+    ) -> IngestReport:
+        """Bring the index in line with the given files and folders."""
+        return ingest(
+            paths, self.index, self.embedder, self.encoder, self.options, self.max_file_bytes,
+            on_file=on_file, on_start=on_start, manifest=manifest,
+        )  # fmt: skip

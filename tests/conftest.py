@@ -58,8 +58,8 @@ def make_settings(
 @pytest.fixture(scope="session")
 def small_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
     """The real all-MiniLM-L6-v2 embedder, loaded once."""
-    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
     from chatbot.models import MINILM_L6
+    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
 
     require_models(models_dir, "small")
     return SentenceTransformerEmbedder(models_dir / MINILM_L6.target, MINILM_L6.key)
@@ -68,8 +68,8 @@ def small_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def default_embedder(models_dir: Path):  # type: ignore[no-untyped-def]
     """The real EmbeddingGemma-300M embedder, loaded once."""
-    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
     from chatbot.models import EMBEDDINGGEMMA_300M
+    from chatbot.retrieval.embedding import SentenceTransformerEmbedder
 
     require_models(models_dir, "default")
     return SentenceTransformerEmbedder(

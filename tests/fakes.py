@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from chatbot.domain import Chunk, Passage, SearchFilters, SourceInfo
-from chatbot.generation.backends import GenerationOptions, Message
+from chatbot.ports import AdmissionQueue, GenerationOptions, Message
 
 
 def passage(source_id: str, text: str, dense: float = 0.8, page: int | None = None) -> Passage:
@@ -17,10 +17,15 @@ class ScriptedGenerator:
     """Replies with the given texts in order, token by token (one word a token)."""
 
     name = "scripted"
+    queue: AdmissionQueue | None = None
 
     def __init__(self, *replies: str) -> None:
         self.replies = list(replies)
         self.prompts: list[Sequence[Message]] = []
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
     def stream(self, messages: Sequence[Message], options: GenerationOptions) -> Iterator[str]:
         self.prompts.append(messages)
@@ -28,7 +33,7 @@ class ScriptedGenerator:
         if "{canary}" in reply:
             canary = messages[0]["content"].split("<!-- ", 1)[1].split(" -->", 1)[0]
             reply = reply.replace("{canary}", canary)
-        words = reply.split(" ")
+        words = reply.split(" ")[: options.max_tokens]
         for n, word in enumerate(words):
             yield word if n == len(words) - 1 else word + " "
 

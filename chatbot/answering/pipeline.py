@@ -6,20 +6,20 @@ sources -> generation (streamed) -> leak and abstention checks -> citation check
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Coroutine
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatbot.answering.citations import CitationCheck, best_excerpt, check_citations, lexical_support
+from chatbot.answering.citations import (
+    CitationCheck,
+    best_excerpt,
+    check_citations,
+    lexical_support,
+)
 from chatbot.answering.contacts import Contact, ContactBook
-from chatbot.domain import Passage, SearchFilters
-from chatbot.generation.backends import GenerationOptions, Generator
 from chatbot.answering.guards import looks_like_instruction, remove_instructions
-from chatbot.text.language import detect_language
-from chatbot.text.lexical import tokenize
 from chatbot.answering.messages import decline_message, is_out_of_scope
 from chatbot.answering.prompts import (
     NO_ANSWER,
@@ -31,14 +31,14 @@ from chatbot.answering.prompts import (
     new_canary,
     says_no_answer,
 )
-from chatbot.retrieval.retriever import Retriever
+from chatbot.domain import GuichetError, Passage, SearchFilters
+from chatbot.ports import GenerationOptions, Generator, Retriever
+from chatbot.text.language import detect_language
+from chatbot.text.lexical import tokenize
+from chatbot.text.sentences import split_sentences
 
 History = Sequence[tuple[str, str]]
 Embed = Callable[[Sequence[str]], list[list[float]]]
-
-# Least dense (cosine) similarity of the best passage for the question to count as answerable,
-# per embedder; calibrated by `python -m benchmarks.relevance_gate` (see README, "Measured").
-DEFAULT_RELEVANCE = {"embeddinggemma-300m": 0.35, "all-minilm-l6-v2": 0.35}
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,6 @@ class AnsweringConfig:
     candidates: int = 8
     support_threshold: float = 0.45
     generation: GenerationOptions = field(default_factory=GenerationOptions)
-    condense_followups: bool = True
 
 
 SOURCE_LANGUAGE = "fr"
@@ -127,12 +126,10 @@ class Answerer:
         self, question: str, history: History = (), filters: SearchFilters | None = None
     ) -> Answer:
         """The full answer (consumes the stream)."""
-        final = None
         for event in self.stream(question, history, filters):
             if isinstance(event, Answer):
-                final = event
-        assert final is not None
-        return final
+                return event
+        raise GuichetError("La réponse n'a pas pu être produite. Réessayez.")  # pragma: no cover
 
     def stream(
         self, question: str, history: History = (), filters: SearchFilters | None = None
@@ -216,8 +213,6 @@ class Answerer:
     def condense(self, question: str, history: History) -> str:
         """A follow-up rewritten to stand alone (falls back to joining it to the last question)."""
         fallback = f"{history[-1][0]} {question}"
-        if not self.config.condense_followups:
-            return fallback
         options = GenerationOptions(max_tokens=60, temperature=0.0, timeout_s=20.0)
         pieces = list(self.generator.stream(condense_messages(question, history), options))
         rewritten = "".join(pieces).strip().splitlines()[0].strip(" \"'«»") if pieces else ""
@@ -339,7 +334,7 @@ def select_context(
 
 
 def _most_relevant_part(text: str, question: str, budget: int) -> str:
-    sentences = [s for s in re.split(r"(?<=[.!?…:])\s+|\n", text) if s.strip()]
+    sentences = split_sentences(text)
     ranked = sorted(range(len(sentences)), key=lambda i: -lexical_support(question, sentences[i]))
     chosen: list[int] = []
     used = 0

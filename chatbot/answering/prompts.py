@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatbot.domain import Passage
-from chatbot.generation.backends import Message
+from chatbot.ports import Message
 from chatbot.text.language import LANGUAGE_NAMES
 
 PROMPT_VERSION = "answer-v2"

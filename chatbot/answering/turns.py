@@ -1,28 +1,38 @@
-"""One conversation turn: validate the message and session, answer, log, and shape the result."""
+"""One conversation turn, the same for the API, the command line and the agent console:
+validate the message and the session, admit it to the model's queue, answer, record, shape."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from chatbot.answering.pipeline import Answer, Answerer, AnsweringConfig, Token
-from chatbot.domain import GuichetError
-from chatbot.answering.serialize import passage_json
-from chatbot.settings import Settings
-from chatbot.store.conversations import AnswerRecord, ConversationStore
+from chatbot.answering.pipeline import Answer, Answerer, Token
+from chatbot.domain import GuichetError, SearchFilters
+from chatbot.ports import AdmissionQueue
+from chatbot.store.audit_records import audit_record
+from chatbot.store.conversations import ConversationStore
 
 
 class MessageRejectedError(GuichetError):
     """A message that cannot be answered as sent (empty or too long)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, too_long: bool = False) -> None:
         super().__init__(message)
-        self.status = status
+        self.too_long = too_long
 
 
 class ConversationTooLongError(GuichetError):
     """A conversation that reached its maximum number of exchanges."""
+
+
+@dataclass(frozen=True)
+class TurnLimits:
+    """Bounds on what one turn may carry."""
+
+    max_message_chars: int = 2000
+    max_history_turns: int = 20
+    history_in_prompt: int = 4
 
 
 @dataclass(frozen=True)
@@ -34,114 +44,88 @@ class Turn:
     history: list[tuple[str, str]]
 
 
-def open_turn(
-    log: ConversationStore, settings: Settings, message: str, session_id: str | None
-) -> Turn:
-    """Check the message and the session (creating one when none is given)."""
-    text = message.strip()
-    if not text:
-        raise MessageRejectedError("Le message est vide : écrivez votre question.", 422)
-    if len(text) > settings.max_message_chars:
-        raise MessageRejectedError(
-            f"Le message fait {len(text)} caractères ; la limite est de "
-            f"{settings.max_message_chars}. Raccourcissez votre question.",
-            413,
+@dataclass(frozen=True)
+class AnsweredTurn:
+    """A turn's answer, recorded under `answer_id`."""
+
+    turn: Turn
+    answer: Answer
+    answer_id: str
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON object returned by the API and `guichet ask --json`."""
+        return answer_payload(self.turn, self.answer, self.answer_id)
+
+
+class ConversationService:
+    """Opens, answers and records conversation turns."""
+
+    def __init__(
+        self,
+        answerer: Answerer,
+        store: ConversationStore,
+        limits: TurnLimits,
+        queue: AdmissionQueue | None = None,
+        model_sha256: str | None = None,
+    ) -> None:
+        self.answerer = answerer
+        self.store = store
+        self.limits = limits
+        self.queue = queue
+        self.model_sha256 = model_sha256
+
+    def open(self, message: str, session_id: str | None = None) -> Turn:
+        """Check the message, the model's queue and the session (creating one when none is
+        given, and only once the turn is admitted: a refused turn leaves no empty session)."""
+        text = message.strip()
+        if not text:
+            raise MessageRejectedError("Le message est vide : écrivez votre question.")
+        if len(text) > self.limits.max_message_chars:
+            raise MessageRejectedError(
+                f"Le message fait {len(text)} caractères ; la limite est de "
+                f"{self.limits.max_message_chars}. Raccourcissez votre question.",
+                too_long=True,
+            )
+        if session_id is not None:
+            self.store.require_session(session_id)
+            if self.store.turns(session_id) >= self.limits.max_history_turns:
+                raise ConversationTooLongError(
+                    f"Cette conversation a atteint {self.limits.max_history_turns} échanges : "
+                    "commencez une nouvelle conversation."
+                )
+        if self.queue is not None:
+            self.queue.admit()
+        if session_id is None:
+            return Turn(self.store.new_session(), text, [])
+        history = self.store.history(session_id, limit=self.limits.history_in_prompt)
+        return Turn(session_id, text, history)
+
+    def answer(self, turn: Turn, filters: SearchFilters | None = None) -> AnsweredTurn:
+        """The checked answer to a turn, recorded."""
+        final: AnsweredTurn | None = None
+        for event in self.stream(turn, filters):
+            if isinstance(event, AnsweredTurn):
+                final = event
+        if final is None:  # pragma: no cover - the pipeline always ends with an Answer
+            raise GuichetError("La réponse n'a pas pu être produite. Réessayez.")
+        return final
+
+    def stream(
+        self, turn: Turn, filters: SearchFilters | None = None
+    ) -> Iterator[Token | AnsweredTurn]:
+        """The answer's events as they come, then the recorded answer (authoritative)."""
+        for event in self.answerer.stream(turn.message, turn.history, filters):
+            if isinstance(event, Answer):
+                yield AnsweredTurn(turn, event, self.record(turn, event))
+            else:
+                yield event
+
+    def record(self, turn: Turn, answer: Answer) -> str:
+        """Store the exchange with its audit record (the store redacts it); return its id."""
+        record = audit_record(
+            turn.session_id, turn.message, answer, self.answerer.config, self.model_sha256
         )
-    if session_id is None:
-        return Turn(log.new_session(), text, [])
-    log.require_session(session_id)
-    if log.turns(session_id) >= settings.max_history_turns:
-        raise ConversationTooLongError(
-            f"Cette conversation a atteint {settings.max_history_turns} échanges : "
-            "commencez une nouvelle conversation."
-        )
-    return Turn(session_id, text, log.history(session_id, limit=4))
-
-
-def stream_turn(answerer: Answerer, turn: Turn) -> Iterator[Token | Answer]:
-    """The answer's events for a turn."""
-    return answerer.stream(turn.message, turn.history)
-
-
-def record_turn(
-    store: ConversationStore,
-    turn: Turn,
-    answer: Answer,
-    config: AnsweringConfig,
-    model_sha256: str | None,
-) -> str:
-    """Store the exchange with its audit record (the store redacts it); return the answer id."""
-    return store.record(audit_record(turn, answer, config, model_sha256))
-
-
-def audit_record(
-    turn: Turn, answer: Answer, config: AnsweringConfig, model_sha256: str | None
-) -> AnswerRecord:
-    """Everything an auditor needs to replay how this answer was made."""
-    shown = {p.chunk.chunk_id for p in answer.passages}
-    passages = [
-        {
-            "chunk_id": p.chunk.chunk_id,
-            "source_id": p.chunk.source.source_id,
-            "title": p.chunk.source.title,
-            "url": p.chunk.source.url,
-            "commune": p.chunk.source.commune,
-            "doc_version": p.chunk.doc_version,
-            "page": p.chunk.page,
-            "headings": list(p.chunk.headings),
-            "rank": p.rank,
-            "score": p.score,
-            "dense_score": p.dense_score,
-            "lexical_score": p.lexical_score,
-            "shown": p.chunk.chunk_id in shown,
-        }
-        for p in (answer.retrieved or answer.passages)
-    ]
-    check = answer.check
-    return AnswerRecord(
-        session_id=turn.session_id,
-        question=turn.message,
-        standalone_question=answer.standalone_question,
-        answer=answer.text,
-        language=answer.language,
-        abstained=answer.abstained,
-        reason=answer.reason,
-        groundedness=answer.groundedness,
-        passages=passages,
-        citations=[c.as_dict() for c in answer.citations],
-        citation_check=None
-        if check is None
-        else {
-            "cited": list(check.cited),
-            "removed_markers": check.removed_markers,
-            "unsupported": check.unsupported,
-            "uncited": check.uncited,
-            "sentences": [
-                {
-                    "sources": list(s.sources),
-                    "support": s.support,
-                    "supported": s.supported,
-                    "attributed": s.attributed,
-                }
-                for s in check.sentences
-            ],
-        },
-        prompt_version=answer.prompt_version,
-        model=answer.model,
-        model_sha256=model_sha256,
-        generation={
-            **asdict(config.generation),
-            "relevance_threshold": config.relevance_threshold,
-            "support_threshold": config.support_threshold,
-            "context_passages": config.context_passages,
-            "context_chars": config.context_chars,
-        },
-        timings=answer.timings,
-        tokens=answer.tokens,
-        communes=sorted(
-            {p.chunk.source.commune for p in answer.passages if p.chunk.source.commune}
-        ),
-    )
+        return self.store.record(record)
 
 
 def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]:
@@ -159,9 +143,7 @@ def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]
         "groundedness": round(answer.groundedness, 3) if answer.groundedness is not None else None,
         "unsupported_sentences": check.unsupported if check else 0,
         "uncited_sentences": check.uncited if check else 0,
-        "passages": [
-            {"n": n, **passage_json(passage)} for n, passage in enumerate(answer.passages, start=1)
-        ],
+        "passages": [passage.as_json(n) for n, passage in enumerate(answer.passages, start=1)],
         "standalone_question": answer.standalone_question,
         "model": answer.model,
         "tokens": answer.tokens,

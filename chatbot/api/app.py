@@ -12,17 +12,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from chatbot import __version__
+from chatbot.api.deps import ServicesDep
+from chatbot.api.errors import install_error_handlers
 from chatbot.api.pages.agent import router as agent_pages
 from chatbot.api.pages.audit import router as audit_pages
-from chatbot.api.routes.chat import ServicesDep
-from chatbot.api.routes.chat import router as chat_router
-from chatbot.api.errors import install_error_handlers
-from chatbot.api.routes.privacy import router as privacy_router
 from chatbot.api.pages.staff_access import router as staff_sign_in
+from chatbot.api.routes.chat import router as chat_router
+from chatbot.api.routes.privacy import router as privacy_router
 from chatbot.api.routes.staff import router as staff_router
 from chatbot.domain import SearchFilters
-from chatbot.privacy.retention import RetentionScheduler
-from chatbot.answering.serialize import passage_json
 from chatbot.settings import Settings
 from chatbot.web.pages import demo_page, widget_script
 from chatbot.wiring import Services, build_services
@@ -31,14 +29,12 @@ from chatbot.wiring import Services, build_services
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """Build the app; models and index load here, so that errors show before serving."""
     built = services or build_services(settings)
-    purger = RetentionScheduler(built.conversations, settings.purge_interval_hours * 3600)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        purger.start()
-        yield
-        purger.stop()
-        built.close()
+        built.retention.start()
+        with built:
+            yield
 
     app = FastAPI(
         title="Guichet",
@@ -46,9 +42,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         description="Citizen assistant answering from the authority's own documents, with sources.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
     app.state.services = built
-    app.state.purger = purger
     install_error_handlers(app)
     if settings.allowed_origins:  # sites allowed to embed the widget from another origin
         app.add_middleware(
@@ -68,7 +62,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:
         """Whether the model, the embedder and the index are loaded."""
-        queue = getattr(services.generator, "queue", None)
+        queue = services.generator.queue
+        purger = services.retention
         return {
             "status": "ok",
             "version": __version__,
@@ -97,7 +92,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     ) -> list[dict[str, Any]]:
         """The passages that best match a question."""
         filters = SearchFilters(communes=tuple(commune or ()))
-        return [passage_json(p) for p in services.search.retriever.search(q, limit, filters)]
+        return [p.as_json() for p in services.search.retriever.search(q, limit, filters)]
 
     @app.get("/sources/{source_id}", response_class=HTMLResponse, tags=["sources"])
     def source_page(source_id: str, services: ServicesDep) -> str:

@@ -1,4 +1,4 @@
-"""Request bodies of the API."""
+"""Request bodies and response models of the API (so that /docs documents every response)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,79 @@ class FeedbackRequest(BaseModel):
         max_length=1000,
         description="Optional comment; personal data in it is redacted before storage.",
     )
+
+
+class CitationOut(BaseModel):
+    """A source cited by the answer."""
+
+    n: int = Field(description="The marker's number, as in `[n]` in the answer.")
+    source_id: str
+    title: str
+    url: str
+    page: int | None
+    excerpt: str = Field(description="The source's sentence closest to what the answer says.")
+    supported: bool = Field(description="Whether the citation check found the claim in it.")
+
+
+class ContactOut(BaseModel):
+    """The human service proposed when the bot declines."""
+
+    service: str
+    phone: str = ""
+    email: str = ""
+    url: str = ""
+    hours: str = ""
+
+
+class PassageOut(BaseModel):
+    """A passage of a document (search result, or a source shown to the model)."""
+
+    n: int | None = None
+    chunk_id: str
+    source_id: str
+    title: str
+    url: str
+    commune: str
+    page: int | None
+    headings: list[str]
+    doc_version: str
+    rank: int
+    score: float
+    dense_score: float | None
+    lexical_score: float | None
+    text: str
+
+
+class ChatResponse(BaseModel):
+    """One answer, with its sources and what the checks found."""
+
+    session_id: str = Field(description="Send it back to continue the conversation.")
+    answer_id: str = Field(description="For feedback on this answer.")
+    answer: str = Field(description="The answer, with `[n]` markers for its sources.")
+    language: str
+    abstained: bool = Field(description="True when the bot declined (see `reason`, `contact`).")
+    reason: str | None
+    citations: list[CitationOut]
+    contact: ContactOut | None
+    groundedness: float | None
+    unsupported_sentences: int
+    uncited_sentences: int
+    passages: list[PassageOut]
+    standalone_question: str
+    model: str
+    tokens: int
+    timings: dict[str, float]
+
+
+class FeedbackResponse(BaseModel):
+    """The verdict was recorded."""
+
+    answer_id: str
+    recorded: bool
+
+
+class StaffIdentity(BaseModel):
+    """The account behind a token."""
+
+    name: str
+    role: str

@@ -6,12 +6,19 @@ import re
 import uuid
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from chatbot.domain import Chunk, GuichetError, Passage, SearchFilters, SourceInfo, SparseVector
+from chatbot.domain import (
+    Chunk,
+    GuichetError,
+    IndexedDocument,
+    Passage,
+    SearchFilters,
+    SourceInfo,
+    SparseVector,
+)
 from chatbot.settings import Settings
 
 DENSE = "dense"
@@ -28,18 +35,6 @@ warnings.filterwarnings("ignore", message="Failed to obtain server version", cat
 
 class IndexUnavailableError(GuichetError):
     """The index cannot be opened or reached."""
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    """What the index holds about one document."""
-
-    source_id: str
-    version: str
-    path: str
-    chunks: int
-    title: str = ""
-    commune: str = ""
 
 
 def chunk_point_id(source_id: str, index: int) -> str:

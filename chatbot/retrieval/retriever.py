@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from chatbot.domain import Passage, SearchFilters, SparseVector
-from chatbot.retrieval.index import QdrantIndex
-
-
-class QueryEmbedder(Protocol):
-    """What retrieval needs from an embedder."""
-
-    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]: ...
-
-
-class QueryEncoder(Protocol):
-    """What retrieval needs from the lexical encoder."""
-
-    def encode_query(self, text: str) -> SparseVector: ...
+from chatbot.domain import Passage, SearchFilters
+from chatbot.ports import QueryEmbedder, QueryEncoder, VectorIndex
 
 
 @dataclass(frozen=True)
@@ -31,12 +18,12 @@ class RetrievalOptions:
     rrf_k: int = 60
 
 
-class Retriever:
+class HybridRetriever:
     """Finds the passages that best match a question, by meaning and by words."""
 
     def __init__(
         self,
-        index: QdrantIndex,
+        index: VectorIndex,
         embedder: QueryEmbedder,
         encoder: QueryEncoder,
         options: RetrievalOptions,

@@ -16,11 +16,6 @@ class DatabaseUnavailableError(GuichetError):
     """The conversation database cannot be opened or reached."""
 
 
-def sqlite_url(path: Path) -> str:
-    """The SQLAlchemy URL of a SQLite file."""
-    return f"sqlite:///{path}"
-
-
 def safe_url(url: str) -> str:
     """The URL with its password hidden, for messages and logs."""
     try:

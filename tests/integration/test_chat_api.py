@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chatbot.api.app import create_app
+from chatbot.generation.queue import RequestQueue
 from chatbot.wiring import Services
 from tests.integration.conftest import api_client
 
@@ -85,7 +86,7 @@ def test_follow_up_in_a_session_is_logged(open_gate: tuple[TestClient, Services]
         "/api/chat", json={"message": "Et ses limites ?", "session_id": first["session_id"]}
     )
     assert second.status_code == 200 and second.json()["session_id"] == first["session_id"]
-    history = services.conversations.history(first["session_id"], limit=10)
+    history = services.store.history(first["session_id"], limit=10)
     assert [question for question, _ in history] == ["Qu'est-ce que Guichet ?", "Et ses limites ?"]
 
 
@@ -106,7 +107,8 @@ def test_limits_give_clear_4xx(open_gate: tuple[TestClient, Services]) -> None:
 
 def test_full_queue_answers_503_with_retry_after(open_gate: tuple[TestClient, Services]) -> None:
     client, services = open_gate
-    queue = services.generator.queue  # type: ignore[attr-defined]
+    queue = services.generator.queue
+    assert isinstance(queue, RequestQueue)
     busy, release = threading.Event(), threading.Event()
 
     def occupy() -> None:
@@ -196,7 +198,8 @@ def test_a_client_leaving_mid_stream_frees_the_model(
             for line in response.iter_lines():
                 if line.startswith("event: token"):
                     break  # the resident closes the widget while the answer streams
-        queue = services.generator.queue  # type: ignore[attr-defined]
+        queue = services.generator.queue
+        assert isinstance(queue, RequestQueue)
         deadline = time.monotonic() + 30
         while queue.is_full() and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -9,8 +9,8 @@ import pytest
 
 from chatbot.domain import Chunk, SourceInfo
 from chatbot.retrieval.index import IndexUnavailableError, QdrantIndex, chunk_point_id
-from chatbot.text.lexical import FrenchBM25Encoder
 from chatbot.settings import Settings
+from chatbot.text.lexical import FrenchBM25Encoder
 
 pytestmark = pytest.mark.integration
 

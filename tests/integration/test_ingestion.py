@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chatbot.retrieval.index import QdrantIndex
-from chatbot.text.lexical import FrenchBM25Encoder
-from chatbot.retrieval.retriever import RetrievalOptions, Retriever
+from chatbot.retrieval.retriever import HybridRetriever, RetrievalOptions
 from chatbot.settings import Settings
+from chatbot.text.lexical import FrenchBM25Encoder
 from ingestion.pipeline import ChunkingOptions, ingest
 from tests.documents import write_docx, write_html, write_markdown, write_odt, write_pdf
 
@@ -62,8 +62,8 @@ def run(folder: Path, index: QdrantIndex, embedder: Any) -> dict[str, Any]:
     return report.as_dict()
 
 
-def retriever(index: QdrantIndex, embedder: Any) -> Retriever:
-    return Retriever(index, embedder, FrenchBM25Encoder(), RetrievalOptions(limit=3))
+def retriever(index: QdrantIndex, embedder: Any) -> HybridRetriever:
+    return HybridRetriever(index, embedder, FrenchBM25Encoder(), RetrievalOptions(limit=3))
 
 
 @pytest.fixture

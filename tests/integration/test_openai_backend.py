@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
-from chatbot.api.app import create_app
 from chatbot.generation.backends import (
     GenerationOptions,
     GeneratorUnavailableError,
     OpenAICompatibleGenerator,
 )
+from fastapi.testclient import TestClient
+
+from chatbot.api.app import create_app
 from chatbot.generation.local_server import LocalLlamaServer, free_port
 from chatbot.models import SMOLLM2_135M
 from chatbot.wiring import build_search_services, build_services

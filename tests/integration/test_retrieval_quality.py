@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from chatbot.retrieval.index import QdrantIndex
-from chatbot.text.lexical import FrenchBM25Encoder
-from chatbot.retrieval.retriever import RetrievalOptions, Retriever
+from chatbot.retrieval.retriever import HybridRetriever, RetrievalOptions
 from chatbot.settings import Settings
+from chatbot.text.lexical import FrenchBM25Encoder
 from eval.request import EvalRequest, parse_metrics
 from eval.retrieval_metrics import score_runs
 from eval.runner import run_evaluation
@@ -29,14 +29,16 @@ pytestmark = pytest.mark.integration
 SMALL_HIT_AT_5_FLOOR = 0.86
 
 
-def _ingest(folder: Path, embedder: Any, tmp_path: Path, manifest: Path | None = None) -> Retriever:
+def _ingest(
+    folder: Path, embedder: Any, tmp_path: Path, manifest: Path | None = None
+) -> HybridRetriever:
     settings = Settings(data_dir=tmp_path, qdrant_url=":memory:")
     index = QdrantIndex.open(settings, embedder.name, embedder.dimension)
     report = ingest([folder], index, embedder, FrenchBM25Encoder(),
                     ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**8,
                     manifest=read_manifest_file(manifest) if manifest else None)  # fmt: skip
     assert not report.failed
-    return Retriever(index, embedder, FrenchBM25Encoder(), RetrievalOptions(limit=5))
+    return HybridRetriever(index, embedder, FrenchBM25Encoder(), RetrievalOptions(limit=5))
 
 
 def _questions(path: Path) -> list[dict[str, str]]:

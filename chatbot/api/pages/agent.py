@@ -10,11 +10,9 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.deps import ServicesDep
 from chatbot.api.pages.staff_access import commune_names, html_response, read_form, signed_in_user
-from chatbot.answering.turns import open_turn
 from chatbot.domain import GuichetError, SearchFilters
-from chatbot.answering.serialize import passage_json
 from chatbot.store.staff import StaffUser
 from chatbot.web.layout import options, page, score, table
 from chatbot.wiring import Services
@@ -71,7 +69,7 @@ def agent_console(
     if q.strip():
         filters = SearchFilters(communes=(commune,) if commune else ())
         found = services.search.retriever.search(q[:1000], 10, filters)
-        passages = [{"n": n, **passage_json(p)} for n, p in enumerate(found, start=1)]
+        passages = [p.as_json(n) for n, p in enumerate(found, start=1)]
         result = (
             _passages_table(passages, f"Passages pour « {q} »")
             if passages
@@ -88,16 +86,14 @@ async def agent_ask(request: Request, services: ServicesDep) -> Response:
     form = await read_form(request)
     commune, question = form.get("commune", ""), form.get("question", "")
     try:
-        turn = open_turn(services.conversations, services.settings, question, None)
+        turn = services.conversations.open(question)
     except GuichetError as error:
         message = f'<p role="alert" class="risk">{escape(str(error))}</p>'
         return html_response(_agent_page(services, user, commune, "", message, question), 422)
     filters = SearchFilters(communes=(commune,) if commune else ())
-    answer = await anyio.to_thread.run_sync(
-        lambda: services.answerer.answer(turn.message, [], filters)
-    )
-    services.record(turn, answer)
-    return html_response(_agent_page(services, user, commune, "", _answer_view(answer), question))
+    answered = await anyio.to_thread.run_sync(lambda: services.conversations.answer(turn, filters))
+    view = _answer_view(answered.answer)
+    return html_response(_agent_page(services, user, commune, "", view, question))
 
 
 def _answer_view(answer: Any) -> str:
@@ -117,7 +113,7 @@ def _answer_view(answer: Any) -> str:
         f" par la source</li>"
         for c in answer.citations
     )
-    passages = [{"n": n, **passage_json(p)} for n, p in enumerate(answer.passages, start=1)]
+    passages = [p.as_json(n) for n, p in enumerate(answer.passages, start=1)]
     return (
         '<h2 id="resultat">Réponse</h2>'
         f'<div class="answer" id="reponse" role="region" aria-labelledby="resultat">{escape(answer.text)}</div>'

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.deps import ServicesDep
 from chatbot.api.pages.staff_access import commune_names, html_response, signed_in_user
 from chatbot.domain import GuichetError
 from chatbot.store.conversations import AnswerFilters

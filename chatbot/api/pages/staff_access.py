@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.deps import ServicesDep
 from chatbot.store.staff import ForbiddenError, NotAuthenticatedError, Role, StaffUser, require_role
 from chatbot.web.layout import page
 from chatbot.wiring import Services

@@ -5,45 +5,26 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator, Generator
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from chatbot.answering.pipeline import Answer, Token
-from chatbot.api.errors import status_for
-from chatbot.api.schemas import ChatRequest
-from chatbot.answering.turns import answer_payload, open_turn, stream_turn
+from chatbot.answering.pipeline import Token
+from chatbot.api.deps import ServicesDep
+from chatbot.api.errors import public_message, status_for
+from chatbot.api.schemas import ChatRequest, ChatResponse
 from chatbot.domain import GuichetError
-from chatbot.wiring import Services
 
 router = APIRouter(tags=["chat"])
 
 
-def get_services(request: Request) -> Services:
-    """The services built at start-up."""
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
-
-
-def _refuse_when_full(services: Services) -> None:
-    """Answer 503 before streaming starts when the model's queue is full."""
-    queue = getattr(services.generator, "queue", None)
-    if queue is not None and queue.is_full():
-        raise queue.full_error()
-
-
-@router.post("/api/chat")
+@router.post("/api/chat", response_model=ChatResponse)
 def chat(body: ChatRequest, services: ServicesDep) -> dict[str, Any]:
     """Answer a question from the authority's documents, with numbered citations."""
-    turn = open_turn(services.conversations, services.settings, body.message, body.session_id)
-    _refuse_when_full(services)
-    answer = services.answerer.answer(turn.message, turn.history)
-    return answer_payload(turn, answer, services.record(turn, answer))
+    turn = services.conversations.open(body.message, body.session_id)
+    return services.conversations.answer(turn).payload()
 
 
 async def closing_stream(events: Generator[str, None, None]) -> AsyncIterator[str]:
@@ -77,22 +58,21 @@ def _sse(event: str, data: Any) -> str:
 )
 def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
     """The same answer as Server-Sent Events: `token` events, then `sources`, then `done`."""
-    turn = open_turn(services.conversations, services.settings, body.message, body.session_id)
-    _refuse_when_full(services)
+    turn = services.conversations.open(body.message, body.session_id)
 
     def events() -> Generator[str, None, None]:
         yield _sse("session", {"session_id": turn.session_id})
         try:
-            for event in stream_turn(services.answerer, turn):
+            for event in services.conversations.stream(turn):
                 if isinstance(event, Token):
                     yield _sse("token", {"text": event.text})
-                elif isinstance(event, Answer):
-                    payload = answer_payload(turn, event, services.record(turn, event))
+                else:
+                    payload = event.payload()
                     yield _sse("sources", payload["citations"])
                     yield _sse("done", payload)
         except GuichetError as error:
             status, _ = status_for(error)
-            yield _sse("error", {"status": status, "detail": str(error)})
+            yield _sse("error", {"status": status, "detail": public_message(error)})
 
     return StreamingResponse(
         closing_stream(events()),

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
-from chatbot.api.routes.chat import ServicesDep
-from chatbot.api.schemas import FeedbackRequest
+from chatbot.api.deps import ServicesDep
+from chatbot.api.schemas import FeedbackRequest, FeedbackResponse
 
 router = APIRouter(tags=["residents' rights"])
 SessionId = Annotated[str, Path(max_length=100, description="The session id the widget holds.")]
@@ -21,7 +21,7 @@ SessionId = Annotated[str, Path(max_length=100, description="The session id the 
 @router.get("/api/sessions/{session_id}/export")
 def export_session(session_id: SessionId, services: ServicesDep) -> JSONResponse:
     """Everything stored about this conversation, as a JSON file to download."""
-    data = services.conversations.export(session_id)
+    data = services.store.export(session_id)
     return JSONResponse(
         data,
         headers={
@@ -34,12 +34,12 @@ def export_session(session_id: SessionId, services: ServicesDep) -> JSONResponse
 @router.delete("/api/sessions/{session_id}", status_code=204)
 def erase_session(session_id: SessionId, services: ServicesDep) -> Response:
     """Erase this conversation and every trace of it (answers, audit records, feedback)."""
-    services.conversations.erase(session_id)
+    services.store.erase(session_id)
     return Response(status_code=204)
 
 
-@router.post("/api/feedback", status_code=201)
+@router.post("/api/feedback", status_code=201, response_model=FeedbackResponse)
 def give_feedback(body: FeedbackRequest, services: ServicesDep) -> dict[str, Any]:
     """Record whether an answer helped (a second verdict replaces the first)."""
-    services.conversations.add_feedback(body.answer_id, body.helpful, body.comment)
+    services.store.add_feedback(body.answer_id, body.helpful, body.comment)
     return {"answer_id": body.answer_id, "recorded": True}

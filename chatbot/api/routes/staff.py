@@ -5,33 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from chatbot.api.routes.chat import ServicesDep
+from chatbot.api.deps import ServicesDep, StaffDep
+from chatbot.api.schemas import StaffIdentity
 from chatbot.store.conversations import AnswerFilters
-from chatbot.store.staff import StaffUser
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
 
-def bearer_token(request: Request) -> str | None:
-    """The token of an `Authorization: Bearer ...` header."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def current_staff(request: Request, services: ServicesDep) -> StaffUser:
-    """The authenticated member of staff (401 otherwise)."""
-    return services.storage.staff.authenticate(bearer_token(request))
-
-
-StaffDep = Annotated[StaffUser, Depends(current_staff)]
-
-
-@router.get("/me")
+@router.get("/me", response_model=StaffIdentity)
 def whoami(user: StaffDep) -> dict[str, str]:
     """The account behind the token."""
     return {"name": user.name, "role": user.role}
