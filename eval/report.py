@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, PackageLoader
+
+from chatbot.web.templating import make_environment
 from eval.metric_info import (
     KEY_SCORES,
     METRICS,
@@ -30,9 +34,13 @@ def write_report(
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     figures = draw_plots(plots, records, summary, previous)
-    page = _page(records, summary, previous, figures)
+    # The CSS goes beside the page (like the plots), not into it: the page then needs no inline
+    # style, and opens under a strict Content-Security-Policy when the audit console serves it.
+    css = resources.files("eval").joinpath("static", "report.css").read_text(encoding="utf-8")
+    (out / "report.css").write_text(css, encoding="utf-8")
+    template = _templates().get_template("report.html")
     path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
+    path.write_text(template.render(_context(records, summary, previous, figures)), "utf-8")
     return path
 
 
@@ -46,51 +54,44 @@ def risk(record: dict[str, Any]) -> tuple[int, float]:
 
 
 # ------------------------------------------------------------------------------------------ page
-
-_STYLE = """
-body{font-family:system-ui,Marianne,Arial,sans-serif;max-width:72rem;margin:auto;padding:1rem;
-color:#161616;line-height:1.45}
-h1{color:#000091}table{border-collapse:collapse;width:100%;margin:1rem 0}
-th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top;font-size:.92rem}
-th{background:#f5f5fe}.better{color:#18753c}.worse{color:#ce0500}.num{text-align:right;white-space:nowrap}
-figure{margin:1.5rem 0}img{max-width:100%;height:auto}
-details{border:1px solid #ddd;border-radius:4px;padding:.5rem;margin:.6rem 0}
-summary{cursor:pointer;font-weight:600}blockquote{margin:.4rem 0;padding:.3rem .8rem;
-background:#f6f6f6;border-left:4px solid #000091;white-space:pre-wrap}
-.bad{color:#ce0500;font-weight:600}.ok{color:#18753c}
-"""
+# The page is eval/templates/report.html; what follows only gathers what it shows.
 
 
-def _page(
+@cache
+def _templates() -> Environment:
+    environment = make_environment(PackageLoader("eval", "templates"))
+    environment.filters["metric_label"] = lambda name: describe(name).label
+    environment.filters["metric_value"] = lambda value, name: format_value(name, value)
+    return environment
+
+
+def _context(
     records: Sequence[dict[str, Any]],
     summary: dict[str, Any],
     previous: dict[str, Any] | None,
     figures: list[tuple[str, str, str]],
-) -> str:
-    e = html.escape
-    parts = [
-        "<!doctype html>",
-        '<html lang="fr"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Évaluation Guichet — {e(Path(summary['dataset']).name)}</title>",
-        f"<style>{_STYLE}</style></head><body><main>",
-        "<h1>Évaluation de la qualité des réponses</h1>",
-        _context(summary),
-        "<h2>Scores</h2>",
-        _metrics_table(summary, previous),
-    ]
-    for name, title, alt in figures:
-        parts.append(f'<figure><img src="plots/{e(name)}" alt="{e(alt)}">'
-                     f"<figcaption>{e(title)}</figcaption></figure>")  # fmt: skip
-    parts += [_judge_section(summary), _category_table(summary)]
-    if previous is not None:
-        parts.append(_changes(records, previous))
-    parts += [_worst(records), _question_list(records), "</main></body></html>"]
-    return "\n".join(p for p in parts if p)
+) -> dict[str, Any]:
+    categories = summary.get("by_category", {})
+    answered = [r for r in records if "answer" in r]
+    worst = [r for r in sorted(answered, key=risk) if risk(r) < (1, 1.0)][:WORST_SHOWN]
+    return {
+        "dataset_name": Path(summary["dataset"]).name,
+        "context": _facts(summary),
+        "previous": previous is not None,
+        "metrics": _metrics(summary, previous),
+        "figures": figures,
+        "judge": _judge(summary),
+        "categories": {
+            "rows": list(categories.items()),
+            "shown": [m for m in KEY_SCORES if any(m in c for c in categories.values())],
+        },
+        "changes": _changes(records, previous) if previous is not None else None,
+        "worst": [_evidence(r) for r in worst],
+        "questions": _questions(records),
+    }
 
 
-def _context(summary: dict[str, Any]) -> str:
-    e = html.escape
+def _facts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     ingest = summary.get("ingest", {})
     rows = [
         ("Jeu de questions", summary["dataset"]),
@@ -118,8 +119,7 @@ def _context(summary: dict[str, Any]) -> str:
     missing = ingest.get("missing_expected_sources") or []
     if missing:
         rows.append(("Sources attendues absentes du corpus", ", ".join(missing)))
-    body = "".join(f"<tr><th scope='row'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
-    return f"<table>{body}</table>"
+    return rows
 
 
 def _seconds(cost: dict[str, Any]) -> str:
@@ -132,87 +132,49 @@ def _seconds(cost: dict[str, Any]) -> str:
             f"{cost.get('tokens_total', 0)} jetons générés en tout")  # fmt: skip
 
 
-def _metrics_table(summary: dict[str, Any], previous: dict[str, Any] | None) -> str:
-    e = html.escape
+def _metrics(summary: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
     before = previous["summary"].get("metrics", {}) if previous else {}
-    head = "<tr><th scope='col'>Mesure</th><th scope='col'>Valeur</th>"
-    if previous:
-        head += "<th scope='col'>Précédente</th><th scope='col'>Écart</th>"
-    head += "<th scope='col'>Ce qu'elle mesure</th></tr>"
     ordered = [m for m in METRICS if m in summary["metrics"]]
     ordered += [m for m in summary["metrics"] if m not in METRICS]
     rows = []
     for name in ordered:
-        info = describe(name)
-        value = summary["metrics"][name]
-        cells = f"<td>{e(info.label)}</td><td class='num'>{e(format_value(name, value))}</td>"
-        if previous:
-            old = before.get(name)
-            cells += f"<td class='num'>{e(format_value(name, old))}</td>{_delta(name, value, old)}"
-        rows.append(f"<tr>{cells}<td>{e(info.meaning)}</td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+        value, old = summary["metrics"][name], before.get(name)
+        rows.append({"name": name, "value": value, "old": old, "delta": _delta(name, value, old),
+                     "meaning": describe(name).meaning})  # fmt: skip
+    return rows
 
 
-def _delta(name: str, value: float, old: float | None) -> str:
+def _delta(name: str, value: float, old: float | None) -> dict[str, str] | None:
+    """The change since the previous run, in words (None without a previous value)."""
     if old is None:
-        return "<td class='num'>—</td>"
+        return None
     change = value - old
     if abs(change) < 1e-9:
-        return "<td class='num'>=</td>"
+        return {"css": "", "text": "="}
     better = (change > 0) == describe(name).higher_is_better
     word = "mieux" if better else "moins bien"
     shown = f"{change * 100:+.1f} pts" if describe(name).share else f"{change:+.2f}"
-    return (f"<td class='num {'better' if better else 'worse'}'>"
-            f"{html.escape(shown.replace('.', ','))} ({word})</td>")  # fmt: skip
+    return {"css": "better" if better else "worse",
+            "text": f"{shown.replace('.', ',')} ({word})"}  # fmt: skip
 
 
-def _judge_section(summary: dict[str, Any]) -> str:
+def _judge(summary: dict[str, Any]) -> dict[str, Any] | None:
     judge = summary.get("judge")
     if not judge or not (judge.get("scored") or judge.get("failures")):
-        return ""
-    e = html.escape
+        return None
     rows = []
     for metric in sorted(set(judge["scored"]) | set(judge["failures"])):
         failures = judge["failures"].get(metric, {})
         detail = ", ".join(
             f"{judge_failure_label(kind)} : {count}" for kind, count in sorted(failures.items())
         )
-        rows.append(f"<tr><td>{e(describe(metric).label)}</td>"
-                    f"<td class='num'>{judge['scored'].get(metric, 0)}</td>"
-                    f"<td class='num'>{sum(failures.values())}</td><td>{e(detail or '—')}</td></tr>")  # fmt: skip
-    return (
-        "<h2>Juge local</h2>"
-        f"<p>Les mesures ragas sont calculées par le modèle local <code>{e(str(judge['model']))}</code>"
-        " servi sur la machine (aucune donnée ne sort). Quand sa réponse est inutilisable (JSON "
-        "illisible, délai dépassé), la question est comptée ici et exclue de la moyenne de cette "
-        "mesure, jamais ignorée en silence.</p>"
-        "<table><tr><th scope='col'>Mesure</th><th scope='col'>Questions notées</th>"
-        "<th scope='col'>Échecs du juge</th><th scope='col'>Détail</th></tr>"
-        f"{''.join(rows)}</table>"
-    )
+        rows.append({"metric": metric, "scored": judge["scored"].get(metric, 0),
+                     "failed": sum(failures.values()), "detail": detail})  # fmt: skip
+    return {"model": str(judge["model"]), "rows": rows}
 
 
-def _category_table(summary: dict[str, Any]) -> str:
-    categories = summary.get("by_category", {})
-    shown = [m for m in KEY_SCORES if any(m in c for c in categories.values())]
-    if not categories or not shown:
-        return ""
-    e = html.escape
-    head = "<tr><th scope='col'>Catégorie</th><th scope='col'>Questions</th>" + "".join(
-        f"<th scope='col'>{e(describe(m).label)}</th>" for m in shown
-    )
-    rows = [
-        f"<tr><td>{e(c)}</td><td class='num'>{v['questions']}</td>"
-        + "".join(f"<td class='num'>{e(format_value(m, v.get(m)))}</td>" for m in shown)
-        + "</tr>"
-        for c, v in categories.items()
-    ]
-    return f"<h2>Par catégorie</h2><table>{head}</tr>{''.join(rows)}</table>"
-
-
-def _changes(records: Sequence[dict[str, Any]], previous: dict[str, Any]) -> str:
+def _changes(records: Sequence[dict[str, Any]], previous: dict[str, Any]) -> dict[str, Any]:
     before = {r["id"]: r for r in previous.get("records", [])}
-    e = html.escape
     rows = []
     for record in records:
         old = before.get(record["id"])
@@ -223,91 +185,46 @@ def _changes(records: Sequence[dict[str, Any]], previous: dict[str, Any]) -> str
             old_value = old.get("scores", {}).get(metric)
             if new_value is None or old_value is None or abs(new_value - old_value) < 0.2:
                 continue
-            better = new_value > old_value
-            rows.append(
-                f"<tr><td>{e(record['id'])}</td><td>{e(record['question'])}</td>"
-                f"<td>{e(describe(metric).label)}</td><td class='num'>"
-                f"{e(format_value(metric, old_value))} → {e(format_value(metric, new_value))}</td>"
-                f"<td class='{'better' if better else 'worse'}'>{'mieux' if better else 'moins bien'}"
-                "</td></tr>"
-            )
-    intro = (f"<h2>Changements depuis l'évaluation précédente</h2><p>Comparée à "
-             f"<code>{e(previous['path'])}</code> ; questions dont un score a bougé d'au moins "
-             "0,2.</p>")  # fmt: skip
-    if not rows:
-        return intro + "<p>Aucune question n'a changé à ce point.</p>"
-    return (intro + "<table><tr><th scope='col'>Id</th><th scope='col'>Question</th>"
-            "<th scope='col'>Mesure</th><th scope='col'>Avant → après</th><th scope='col'>Sens</th>"
-            f"</tr>{''.join(rows)}</table>")  # fmt: skip
+            rows.append({"id": record["id"], "question": record["question"], "metric": metric,
+                         "before": old_value, "after": new_value,
+                         "better": new_value > old_value})  # fmt: skip
+    return {"path": previous["path"], "rows": rows}
 
 
-def _worst(records: Sequence[dict[str, Any]]) -> str:
-    answered = [r for r in records if "answer" in r]
-    worst = [r for r in sorted(answered, key=risk) if risk(r) < (1, 1.0)][:WORST_SHOWN]
-    if not worst:
-        return ""
-    return (
-        "<h2>Réponses les plus faibles, avec leurs preuves</h2>"
-        "<p>D'abord les mauvais choix de répondre ou de refuser, puis les scores les plus bas.</p>"
-        + "".join(_evidence(r) for r in worst)
-    )
-
-
-def _evidence(record: dict[str, Any]) -> str:
-    e = html.escape
-    expected = "doit répondre" if record["answerable"] else "doit refuser"
+def _evidence(record: dict[str, Any]) -> dict[str, Any]:
+    """A weak answer with what it was based on."""
     did = f"a refusé ({reason_label(record.get('reason'))})" if record["abstained"] else "a répondu"
     scores = ", ".join(f"{describe(k).label} {format_value(k, v)}"
                        for k, v in record["scores"].items())  # fmt: skip
-    parts = [
-        f"<details id='q-{e(record['id'])}'><summary>{e(record['id'])} — {e(record['question'])}"
-        f"</summary><p>Catégorie {e(record['category'])} ; {expected}, {e(did)}.</p>",
-    ]
-    if record.get("standalone_question") and record["standalone_question"] != record["question"]:
-        parts.append(f"<p>Question reformulée : {e(record['standalone_question'])}</p>")
-    parts.append(f"<p>Réponse :</p><blockquote>{e(record['answer'])}</blockquote>")
-    if record.get("reference"):
-        parts.append(f"<p>Référence :</p><blockquote>{e(record['reference'])}</blockquote>")
-    parts.append(f"<p>Scores : {e(scores) or '—'}</p>")
-    for metric, reason in record.get("judge_failures", {}).items():
-        parts.append(
-            f"<p class='bad'>Juge en échec sur {e(describe(metric).label)} : {e(reason)}</p>"
-        )
+    standalone = record.get("standalone_question")
     expected_sources = set(record.get("expected_sources", []))
-    for passage in record.get("passages", []):
-        mark = " (source attendue)" if passage["source_id"] in expected_sources else ""
-        parts.append(
-            f"<p>Passage [{passage['n']}] — {e(passage['title'])}{e(mark)}, similarité "
-            f"{(passage.get('dense_score') or 0):.2f}</p><blockquote>{e(passage['text'][:900])}"
-            "</blockquote>"
-        )
-    parts.append("</details>")
-    return "".join(parts)
+    return {
+        "id": record["id"], "question": record["question"], "category": record["category"],
+        "expected": "doit répondre" if record["answerable"] else "doit refuser", "did": did,
+        "standalone": standalone if standalone and standalone != record["question"] else "",
+        "answer": record["answer"], "reference": record.get("reference") or "", "scores": scores,
+        "judge_failures": list(record.get("judge_failures", {}).items()),
+        "passages": [{"n": p["n"], "title": p["title"], "text": p["text"][:900],
+                      "expected": p["source_id"] in expected_sources,
+                      "dense": p.get("dense_score") or 0.0}
+                     for p in record.get("passages", [])],
+    }  # fmt: skip
 
 
-def _question_list(records: Sequence[dict[str, Any]]) -> str:
-    e = html.escape
-    shown = [m for m in KEY_SCORES if any(m in r["scores"] for r in records)]
-    head = ("<tr><th scope='col'>Id</th><th scope='col'>Catégorie</th><th scope='col'>Question</th>"
-            "<th scope='col'>Issue</th>"
-            + "".join(f"<th scope='col'>{e(describe(m).label)}</th>" for m in shown) + "</tr>")  # fmt: skip
+def _questions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for record in records:
         if "error" in record:
-            outcome_cell = f"<td class='bad'>erreur : {e(record['error'][:200])}</td>"
+            css, outcome = "bad", f"erreur : {record['error'][:200]}"
         elif "answer" in record:
             correct = record["scores"].get("abstention_accuracy") == 1.0
-            outcome = "refus" if record["abstained"] else "réponse"
             css = "ok" if correct else "bad"
-            outcome_cell = f"<td class='{css}'>{outcome}{'' if correct else ' (à tort)'}</td>"
+            outcome = "refus" if record["abstained"] else "réponse"
+            outcome += "" if correct else " (à tort)"
         else:
-            outcome_cell = "<td>recherche</td>"
-        rows.append(
-            f"<tr><td>{e(record['id'])}</td><td>{e(record['category'])}</td>"
-            f"<td>{e(record['question'])}</td>{outcome_cell}"
-            + "".join(
-                f"<td class='num'>{e(format_value(m, record['scores'].get(m)))}</td>" for m in shown
-            )
-            + "</tr>"
-        )
-    return f"<h2>Toutes les questions</h2><table>{head}{''.join(rows)}</table>"
+            css, outcome = "", "recherche"
+        rows.append({"id": record["id"], "category": record["category"],
+                     "question": record["question"], "css": css, "outcome": outcome,
+                     "scores": record["scores"]})  # fmt: skip
+    shown = [m for m in KEY_SCORES if any(m in r["scores"] for r in records)]
+    return {"shown": shown, "rows": rows}

@@ -16,6 +16,7 @@ from chatbot.api.deps import ServicesDep
 from chatbot.api.errors import install_error_handlers
 from chatbot.api.pages.agent import router as agent_pages
 from chatbot.api.pages.audit import router as audit_pages
+from chatbot.api.pages.rendering import install_pages
 from chatbot.api.pages.staff_access import router as staff_sign_in
 from chatbot.api.routes.chat import router as chat_router
 from chatbot.api.routes.privacy import router as privacy_router
@@ -58,6 +59,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(staff_sign_in)
     app.include_router(agent_pages)
     app.include_router(audit_pages)
+    install_pages(app)  # the consoles' CSS and JS under /static, their sign-in redirects
 
     @app.get("/api/health", tags=["service"])
     def health(services: ServicesDep) -> dict[str, Any]:

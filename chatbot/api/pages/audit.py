@@ -1,5 +1,6 @@
 """The ethics committee's console (/audit, role auditor): answers and their full audit record,
-evaluation reports and their trend, CSV export. Every view is written to the access log."""
+evaluation reports and their trend, CSV export. Every view is written to the access log.
+Templates: audit_list.html, audit_answer.html, audit_reports.html."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import csv
 import io
 import json
 from datetime import datetime, timedelta
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,10 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from chatbot.api.deps import ServicesDep
-from chatbot.api.pages.staff_access import commune_names, html_response, signed_in_user
+from chatbot.api.pages.communes import commune_names
+from chatbot.api.pages.rendering import page_response
+from chatbot.api.pages.staff_access import AuditorDep
 from chatbot.domain import GuichetError
 from chatbot.store.conversations import AnswerFilters
-from chatbot.web.layout import options, page, score, table
 from chatbot.wiring import Services
 
 router = APIRouter(include_in_schema=False)
@@ -52,69 +53,15 @@ def _filters(params: dict[str, str]) -> AnswerFilters:
 
 
 @router.get("/audit")
-def audit_list(request: Request, services: ServicesDep) -> Response:
-    user = signed_in_user(request, services, "auditor")
-    if isinstance(user, Response):
-        return user
+def audit_list(user: AuditorDep, request: Request, services: ServicesDep) -> Response:
     params = dict(request.query_params)
     rows = services.storage.reads.list_answers(user, _filters(params))
-    get = params.get
-    checked = {name: " checked" if get(name) == "1" else "" for name in ("negative", "riskiest")}
-    form = (
-        '<form class="panel" method="get" action="/audit" aria-label="Filtres">'
-        f'<label for="since">Du<input type="date" id="since" name="since" value="{escape(get("since", ""))}"></label>'
-        f'<label for="until">Au<input type="date" id="until" name="until" value="{escape(get("until", ""))}"></label>'
-        '<label for="abstained">Issue<select id="abstained" name="abstained">'
-        + options(["oui", "non"], get("abstained"), "Réponses et refus")
-        + "</select></label>"
-        f'<label for="max_groundedness">Ancrage au plus<input id="max_groundedness" name="max_groundedness" '
-        f'type="number" min="0" max="1" step="0.05" value="{escape(get("max_groundedness", ""))}"></label>'
-        '<label for="commune">Commune<select id="commune" name="commune">'
-        + options(commune_names(services), get("commune"), "Toutes")
-        + "</select></label>"
-        f'<label class="inline" for="negative"><input type="checkbox" id="negative" name="negative" value="1"{checked["negative"]}>Avis négatif</label>'
-        f'<label class="inline" for="riskiest"><input type="checkbox" id="riskiest" name="riskiest" value="1"{checked["riskiest"]}>Les plus risquées d\'abord</label>'
-        '<button type="submit">Filtrer</button></form>'
-    )  # fmt: skip
     query = urlencode({k: v for k, v in params.items() if v})
-    body_rows = []
-    for r in rows:
-        outcome = f"Refus ({escape(r['reason'] or '')})" if r["abstained"] else "Réponse"
-        feedback = {True: "positif", False: "négatif", None: "–"}[r["helpful"]]
-        question = escape((r["question"] or "[texte purgé]")[:160])
-        body_rows.append([
-            escape(r["at"]), question, outcome, score(r["groundedness"]), feedback,
-            escape(", ".join(r["communes"]) or "–"),
-            f'<a href="/audit/answers/{escape(r["answer_id"])}">Fiche<span class="skip"> de la réponse du {escape(r["at"])}</span></a>',
-        ])  # fmt: skip
-    headers = [
-        "Date (UTC)",
-        "Question (expurgée)",
-        "Issue",
-        "Ancrage",
-        "Avis",
-        "Communes",
-        "Détail",
-    ]
-    body = (
-        f"{form}<p>{len(rows)} réponse(s). "
-        f'<a class="button" href="/audit/export.csv?{escape(query)}">Exporter en CSV</a></p>'
-        + table("Réponses, les plus récentes d'abord", headers, body_rows)
-        + '<p class="note">Chaque consultation est inscrite au journal des accès.</p>'
-    )
-    return html_response(page("Audit des réponses", body, user))
+    return page_response("audit_list.html", title="Audit des réponses", user=user, params=params,
+                         rows=rows, query=query, communes=commune_names(services.search.index))  # fmt: skip
 
 
-@router.get("/audit/answers/{answer_id}")
-def audit_answer(answer_id: str, request: Request, services: ServicesDep) -> Response:
-    user = signed_in_user(request, services, "auditor")
-    if isinstance(user, Response):
-        return user
-    try:
-        r = services.storage.reads.answer(user, answer_id)
-    except GuichetError as error:
-        return html_response(page("Réponse introuvable", f"<p>{escape(str(error))}</p>", user), 404)
-    check = r.get("citation_check") or {}
+def _facts(r: dict[str, Any]) -> list[tuple[str, str]]:
     facts = {
         "Date (UTC)": r["created_at"], "Session (pseudonyme)": r["session"] or "– (purgée)",
         "Langue": r["language"], "Issue": f"refus : {r['reason']}" if r["abstained"] else "réponse",
@@ -126,39 +73,30 @@ def audit_answer(answer_id: str, request: Request, services: ServicesDep) -> Res
         "Commentaire (expurgé)": r["comment"] or "–",
         "Éléments expurgés": ", ".join(f"{k} : {v}" for k, v in r["redactions"].items()) or "aucun",
     }  # fmt: skip
-    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts.items())
-    passages = table(
-        "Passages retrouvés (versions des documents et scores)",
-        ["Rang", "Document", "Version", "Similarité", "Lexical", "Score fusionné", "Montré au modèle"],
-        [[str(p.get("rank", "")), escape(p.get("title") or p.get("source_id", "")),
-          escape(p.get("doc_version", "")[:12]), score(p.get("dense_score"), 0.0),
-          f'{p.get("lexical_score") or 0:.2f}', f'{p.get("score", 0):.4f}',
-          "oui" if p.get("shown") else "non"] for p in r["passages"]],
-    )  # fmt: skip
-    sentences = table(
-        "Vérification des phrases de la réponse",
-        ["Phrase", "Sources", "Appui", "Verdict"],
-        [[str(n), escape(", ".join(map(str, s["sources"])) or "aucune"),
-          f'{s["support"]:.2f}' if s["support"] is not None else "–",
-          "appuyée" if s["supported"] else "non appuyée"]
-         for n, s in enumerate(check.get("sentences", []), start=1)],
-    )  # fmt: skip
-    body = (
-        f"<dl>{details}</dl>"
-        f"<h2>Question (expurgée)</h2><div class=\"answer\">{escape(r['question'] or '[texte purgé]')}</div>"
-        f"<h2>Question reformulée</h2><div class=\"answer\">{escape(r['standalone_question'] or '–')}</div>"
-        f"<h2>Réponse</h2><div class=\"answer\">{escape(r['answer'] or '[texte purgé]')}</div>"
-        f"<h2>Passages</h2>{passages}<h2>Citations</h2>{sentences}"
-        f"<h2>Réglages de génération et temps</h2><pre>{escape(json.dumps({'generation': r['generation'], 'timings_ms': r['timings']}, indent=1, ensure_ascii=False))}</pre>"
-    )  # fmt: skip
-    return html_response(page("Fiche d'audit d'une réponse", body, user))
+    return [(label, str(value)) for label, value in facts.items()]
+
+
+@router.get("/audit/answers/{answer_id}")
+def audit_answer(answer_id: str, user: AuditorDep, services: ServicesDep) -> Response:
+    try:
+        r = services.storage.reads.answer(user, answer_id)
+    except GuichetError as error:
+        return page_response("message.html", 404, title="Réponse introuvable", user=user,
+                             message=str(error))  # fmt: skip
+    settings = {"generation": r["generation"], "timings_ms": r["timings"]}
+    return page_response(
+        "audit_answer.html",
+        title="Fiche d'audit d'une réponse",
+        user=user,
+        record=r,
+        facts=_facts(r),
+        sentences=(r.get("citation_check") or {}).get("sentences", []),
+        settings_json=json.dumps(settings, indent=1, ensure_ascii=False),
+    )
 
 
 @router.get("/audit/export.csv")
-def audit_csv(request: Request, services: ServicesDep) -> Response:
-    user = signed_in_user(request, services, "auditor")
-    if isinstance(user, Response):
-        return user
+def audit_csv(user: AuditorDep, request: Request, services: ServicesDep) -> Response:
     rows = services.storage.reads.export_answers(user, _filters(dict(request.query_params)))
     buffer = io.StringIO()
     columns = ["answer_id", "at", "session", "language", "abstained", "reason", "groundedness",
@@ -188,11 +126,12 @@ def _reports(services: Services) -> list[tuple[str, dict[str, Any]]]:
     return sorted(found, key=lambda item: str(item[1].get("date", "")))
 
 
-def _trend_svg(reports: list[tuple[str, dict[str, Any]]]) -> str:
-    """A line per metric across the reports, as inline SVG with a text alternative."""
+def trend_chart(reports: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """A line per metric across the reports (drawn as SVG with a text alternative by the
+    template); None under two reports."""
     width, height, pad = 640, 220, 30
     if len(reports) < 2:
-        return '<p class="note">La tendance apparaît à partir de deux évaluations.</p>'
+        return None
     step = (width - 2 * pad) / (len(reports) - 1)
     colours = ["#000091", "#b34000", "#18753c", "#6a6af4", "#3a3a3a"]
     dashes = ["", "6 3", "2 3", "8 3 2 3", "1 4"]  # lines differ by more than colour
@@ -203,57 +142,49 @@ def _trend_svg(reports: list[tuple[str, dict[str, Any]]]) -> str:
         if len(points) < 2:
             continue
         path = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
-        lines.append(f'<polyline fill="none" stroke="{colours[i]}" stroke-width="2.5" '
-                     f'stroke-dasharray="{dashes[i]}" points="{path}"/>')  # fmt: skip
+        lines.append({"colour": colours[i], "dashes": dashes[i], "points": path})
         legend.append(metric)
     summary = "; ".join(
         f"{m} : "
         + " → ".join(f"{r['metrics'][m]:.2f}" for _, r in reports if m in r.get("metrics", {}))
         for m in legend
     )
-    axis = f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#666"/>'
-    return (
-        f'<svg role="img" aria-label="Tendance des métriques : {escape(summary)}" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px">{axis}{"".join(lines)}</svg>'
-        f'<p class="note">Lignes : {escape(", ".join(legend))} (échelle de 0 à 1, de la plus ancienne à la plus récente).</p>'
-    )  # fmt: skip
+    return {"width": width, "height": height, "pad": pad, "lines": lines, "legend": legend,
+            "summary": summary}  # fmt: skip
 
 
 @router.get("/audit/reports")
-def audit_reports(request: Request, services: ServicesDep) -> Response:
-    user = signed_in_user(request, services, "auditor")
-    if isinstance(user, Response):
-        return user
+def audit_reports(user: AuditorDep, services: ServicesDep) -> Response:
     services.storage.reads.view(user, "view_reports", "reports", "auditor")
     reports = _reports(services)
     rows = []
     for name, summary in reversed(reports):
         metrics = summary.get("metrics", {})
-        cells = [f"{metrics[m]:.2f}" if metrics.get(m) is not None else "–" for m in TREND_METRICS]
-        link = f'<a href="/audit/reports/{escape(name)}/report.html">{escape(name)}</a>'
-        rows.append([link, escape(str(summary.get("date", ""))), escape(Path(str(summary.get("dataset", ""))).name),
-                     escape(str(summary.get("profile", ""))), str(summary.get("questions", "")), *cells])  # fmt: skip
-    folder = escape(str(services.settings.resolved_reports_dir))
-    body = (
-        f'<p>Rapports de <code>guichet eval --out {folder}/NOM</code>, du plus récent au plus ancien.</p>'
-        + _trend_svg(reports)
-        + table("Évaluations", ["Rapport", "Date", "Questions (fichier)", "Profil", "Nombre", *TREND_METRICS], rows)
-    )  # fmt: skip
-    return html_response(page("Évaluations de la qualité des réponses", body, user))
+        rows.append({
+            "name": name, "date": str(summary.get("date", "")),
+            "dataset": Path(str(summary.get("dataset", ""))).name,
+            "profile": str(summary.get("profile", "")), "questions": str(summary.get("questions", "")),
+            "cells": [f"{metrics[m]:.2f}" if metrics.get(m) is not None else "–" for m in TREND_METRICS],
+        })  # fmt: skip
+    return page_response(
+        "audit_reports.html",
+        title="Évaluations de la qualité des réponses",
+        user=user,
+        folder=str(services.settings.resolved_reports_dir),
+        trend=trend_chart(reports),
+        reports=rows,
+        metrics=list(TREND_METRICS),
+    )
 
 
 @router.get("/audit/reports/{name}/{path:path}")
-def audit_report_file(name: str, path: str, request: Request, services: ServicesDep) -> Response:
-    user = signed_in_user(request, services, "auditor")
-    if isinstance(user, Response):
-        return user
+def audit_report_file(name: str, path: str, user: AuditorDep, services: ServicesDep) -> Response:
     base = services.settings.resolved_reports_dir.resolve()
     folder = (base / name).resolve()
     target = (folder / path).resolve()
     if folder.parent != base or not target.is_relative_to(folder) or not target.is_file():
-        return html_response(
-            page("Fichier introuvable", "<p>Ce fichier n'existe pas.</p>", user), 404
-        )
+        return page_response("message.html", 404, title="Fichier introuvable", user=user,
+                             message="Ce fichier n'existe pas.")  # fmt: skip
     if path == "report.html":
         services.storage.reads.view(user, "view_report", name, "auditor")
     return FileResponse(target)

@@ -1,87 +1,87 @@
-"""Staff sign-in and what every console page needs: the signed-in member of staff, forms, pages.
+"""Staff sign-in and the signed-in member of staff every console page depends on.
 
 A signed-in browser holds the token in an HttpOnly, SameSite=Strict cookie (staff only: residents
-get no cookie)."""
+get no cookie). A page declares the role it needs with `require_page_role`: without a valid
+cookie the browser is sent to the sign-in page, with the wrong role it gets « Accès refusé »."""
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Callable
+from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chatbot.api.deps import ServicesDep
+from chatbot.api.pages.rendering import SendInstead, page_response
 from chatbot.store.staff import ForbiddenError, NotAuthenticatedError, Role, StaffUser, require_role
-from chatbot.web.layout import page
-from chatbot.wiring import Services
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "guichet_staff"
 
 
-def html_response(body: str, status: int = 200) -> HTMLResponse:
-    """A console page, never cached (it may show conversations)."""
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+def require_page_role(*roles: Role) -> Callable[..., StaffUser]:
+    """A dependency giving the signed-in member of staff with one of the roles (admin always
+    may); otherwise the page is replaced by a 303 to the sign-in page or a 403 page."""
+
+    def signed_in(request: Request, services: ServicesDep) -> StaffUser:
+        # A plain function: FastAPI runs it in its thread pool (the check reads the database).
+        try:
+            user = services.storage.staff.authenticate(request.cookies.get(COOKIE))
+            require_role(user, *roles)
+        except NotAuthenticatedError:
+            target = urlencode({"next": request.url.path})
+            raise SendInstead(RedirectResponse(f"/login?{target}", status_code=303)) from None
+        except ForbiddenError as error:
+            refused = page_response("message.html", 403, title="Accès refusé", user=None,
+                                    message=str(error))  # fmt: skip
+            raise SendInstead(refused) from None
+        return user
+
+    return signed_in
 
 
-def signed_in_user(request: Request, services: Services, *roles: Role) -> StaffUser | Response:
-    """The signed-in member of staff with one of the roles, or the response to send instead."""
-    try:
-        user = services.storage.staff.authenticate(request.cookies.get(COOKIE))
-        require_role(user, *roles)
-    except NotAuthenticatedError:
-        target = urlencode({"next": request.url.path})
-        return RedirectResponse(f"/login?{target}", status_code=303)
-    except ForbiddenError as error:
-        return html_response(page("Accès refusé", f"<p>{escape(str(error))}</p>", None), 403)
-    return user
+AgentDep = Annotated[StaffUser, Depends(require_page_role("agent"))]
+AuditorDep = Annotated[StaffUser, Depends(require_page_role("auditor"))]
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """An HTML form's fields (the first value of each)."""
+    """An HTML form's fields, the first value of each (a dependency: it reads the body in the
+    event loop, so that the page itself can be a plain function run in the thread pool)."""
     body = (await request.body()).decode("utf-8", errors="replace")
     return {key: values[0] for key, values in parse_qs(body).items()}
 
 
+FormDep = Annotated[dict[str, str], Depends(read_form)]
+
+
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/agent"
+    """A path on this site to go back to ("//host" and "/\\host" would leave it)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/agent"
 
 
-def commune_names(services: Services) -> list[str]:
-    """The communes named by the indexed documents, for the consoles' filters."""
-    documents = services.search.index.documents().values()
-    return sorted({d.commune for d in documents if d.commune})
-
-
-def _login_page(next_url: str, message: str = "") -> str:
-    error = f'<p role="alert" class="risk">{escape(message)}</p>' if message else ""
-    return page(
-        "Connexion du personnel",
-        f"{error}<p>Collez le jeton que vous a remis un administrateur "
-        "(<code>guichet users add</code>).</p>"
-        '<form class="panel" method="post" action="/login">'
-        f'<input type="hidden" name="next" value="{escape(next_url)}">'
-        '<label for="token">Jeton<input id="token" name="token" type="password" required '
-        'autocomplete="current-password" size="50"></label>'
-        '<button type="submit">Se connecter</button></form>',
-    )
+def _login_page(next_url: str, message: str = "", status: int = 200) -> HTMLResponse:
+    return page_response("login.html", status, title="Connexion du personnel", user=None,
+                         next_url=next_url, error=message)  # fmt: skip
 
 
 @router.get("/login")
 def login_form(next: str = "/agent") -> HTMLResponse:
-    return html_response(_login_page(_safe_next(next)))
+    return _login_page(_safe_next(next))
 
 
 @router.post("/login")
-async def login(request: Request, services: ServicesDep) -> Response:
-    form = await read_form(request)
+def login(request: Request, services: ServicesDep, form: FormDep) -> Response:
+    """Check the token (a database read: a plain function, run in the thread pool)."""
     next_url = _safe_next(form.get("next"))
     token = form.get("token", "").strip()
     try:
         services.storage.staff.authenticate(token)
     except NotAuthenticatedError as error:
-        return html_response(_login_page(next_url, str(error)), 401)
+        return _login_page(next_url, str(error), 401)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https", max_age=12 * 3600)  # fmt: skip

@@ -1,0 +1,248 @@
+"""The staff pages from their templates: escaping, no inline script or style, sign-in redirects
+and refusals through `require_page_role`, the static files, the cached commune list."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from chatbot.answering.pipeline import Answer, Citation
+from chatbot.answering.turns import MessageRejectedError
+from chatbot.api.pages.agent import answer_view
+from chatbot.api.pages.agent import router as agent_router
+from chatbot.api.pages.audit import router as audit_router
+from chatbot.api.pages.audit import trend_chart
+from chatbot.api.pages.communes import CommuneList
+from chatbot.api.pages.rendering import install_pages
+from chatbot.api.pages.staff_access import COOKIE
+from chatbot.api.pages.staff_access import router as sign_in_router
+from chatbot.domain import IndexedDocument
+from chatbot.store.staff import NotAuthenticatedError, StaffUser
+from chatbot.web.templating import passage_href, render, safe_href
+from eval.report import write_report
+from tests.fakes import FixedRetriever, passage
+from tests.unit.test_eval_report import RECORDS, SUMMARY
+
+HOSTILE_TITLE = "<script>alert(1)</script>"
+AGENT = StaffUser("agent-1", "agent")
+AUDITOR = StaffUser("auditor-1", "auditor")
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+STYLE = re.compile(r"<style|\sstyle\s*=", re.IGNORECASE)
+EXTERNAL = re.compile(r'\ssrc="(?!/static/|plots/)|<link [^>]*href="(?!/static/|report\.css")')
+
+
+def hostile_passage(**extra: Any) -> dict[str, Any]:
+    return {"n": 1, "source_id": "doc 1/x", "title": HOSTILE_TITLE, "url": "javascript:alert(1)",
+            "commune": "<b>Orsay</b>", "dense_score": 0.5, "lexical_score": 1.0, "score": 0.03,
+            "text": 'Le passage "<img src=x onerror=alert(1)>"', **extra}  # fmt: skip
+
+
+def an_answer(title: str = HOSTILE_TITLE) -> Answer:
+    shown = passage("doc", "Texte <script>alert(2)</script>")
+    citation = Citation(1, "doc", title, "javascript:alert(1)", None, "extrait", True)
+    return Answer(text="Réponse <b>[1]</b>", language="fr", abstained=False, reason=None,
+                  citations=(citation,), passages=(shown,), retrieved=(shown,),
+                  standalone_question="q", check=None, contact=None, timings={}, tokens=3,
+                  groundedness=0.4)  # fmt: skip
+
+
+def agent_page(**context: Any) -> str:
+    values: dict[str, Any] = {"title": "Console d'accueil", "user": AGENT, "communes": ["Orsay"],
+                              "commune": "", "q": "", "question": "", "found": None,
+                              "answer": None, "error": ""}  # fmt: skip
+    return render("agent.html", **{**values, **context})
+
+
+def assert_no_inline_code(page: str) -> None:
+    assert not INLINE_SCRIPT.search(page), INLINE_SCRIPT.findall(page)
+    assert not STYLE.search(page), STYLE.findall(page)
+    assert not EXTERNAL.search(page)  # nothing loaded from elsewhere
+
+
+def test_a_hostile_passage_is_escaped_and_its_javascript_url_is_no_link() -> None:
+    page = agent_page(q=HOSTILE_TITLE, found=[hostile_passage()], answer=answer_view(an_answer()))
+    assert "<script>alert" not in page and "javascript:" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and "&lt;b&gt;Orsay&lt;/b&gt;" in page
+    assert '<a href="/sources/doc%201%2Fx">&lt;script&gt;' in page  # the readable copy instead
+    assert "Réponse &lt;b&gt;[1]&lt;/b&gt;" in page
+    assert "Passages pour « &lt;script&gt;alert(1)&lt;/script&gt; »" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [("https://ex.fr/a?b=1", "https://ex.fr/a?b=1"), ("/sources/x", "/sources/x"),
+     ("javascript:alert(1)", None), (" JavaScript:alert(1)", None), ("java\tscript:x", None),
+     ("data:text/html,x", None), ("//evil.example", None), ("/\\evil.example", None),
+     ("vbscript:x", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_only_web_addresses_and_site_paths_become_links(url: str | None, shown: str | None) -> None:
+    assert safe_href(url) == shown
+    assert passage_href({"url": url, "source_id": "a b"}) == (shown or "/sources/a%20b")
+
+
+def test_no_staff_page_or_report_has_an_inline_script_or_style(tmp_path: Path) -> None:
+    record = {"answer_id": "a1", "at": "2026-11-21", "question": HOSTILE_TITLE, "abstained": True,
+              "reason": "out_of_scope", "groundedness": 0.2, "helpful": False, "communes": ["Orsay"],
+              "created_at": "2026-11-21", "session": None, "language": "fr",
+              "prompt_version": "v1", "model": "m", "model_sha256": None, "tokens": 3,
+              "comment": None, "redactions": {}, "standalone_question": "q", "answer": "r",
+              "passages": [hostile_passage(shown=True, doc_version="abc")],
+              "citation_check": {"sentences": [{"sources": [1], "support": 0.5, "supported": True}]},
+              "generation": {"temperature": 0}, "timings": {"total": 1.0}}  # fmt: skip
+    reports = [(f"r{n}", {"date": f"2026-1{n}-01", "metrics": {"faithfulness": 0.5 + n / 10}})
+               for n in range(2)]  # fmt: skip
+    base = {"user": AUDITOR}
+    pages = [
+        render("login.html", title="Connexion du personnel", user=None, next_url="/agent",
+               error="Jeton inconnu"),
+        render("message.html", title="Accès refusé", user=None, message=HOSTILE_TITLE),
+        agent_page(found=[hostile_passage()]),
+        agent_page(found=[], error="Le message est vide"),
+        agent_page(answer=answer_view(an_answer())),
+        render("audit_list.html", title="Audit", params={"riskiest": "1"}, rows=[record],
+               query="a=1&b=2", communes=["Orsay"], **base),
+        render("audit_answer.html", title="Fiche", record=record, facts=[("Langue", "fr")],
+               sentences=record["citation_check"]["sentences"], settings_json="{}", **base),
+        render("audit_reports.html", title="Évaluations", folder="/x", trend=trend_chart(reports),
+               reports=[], metrics=["faithfulness"], **base),
+        write_report(tmp_path, RECORDS, SUMMARY).read_text(encoding="utf-8"),
+    ]  # fmt: skip
+    for page in pages:
+        assert_no_inline_code(page)
+        assert '<html lang="fr">' in page
+    assert '<script src="/static/agent.js" defer></script>' in pages[4]
+    assert '<link rel="stylesheet" href="report.css">' in pages[-1]
+    assert (tmp_path / "report.css").stat().st_size > 100
+
+
+class FakeStaff:
+    def authenticate(self, token: str | None) -> StaffUser:
+        users = {"agent-token": AGENT, "auditor-token": AUDITOR}
+        if token not in users:
+            raise NotAuthenticatedError("Jeton inconnu ou révoqué.")
+        return users[token]
+
+
+class FakeIndex:
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        self.reads += 1
+        return {"a": IndexedDocument("a", "v", "a.md", 1, commune="Orsay"),
+                "b": IndexedDocument("b", "v", "b.md", 1, commune="Bures-sur-Yvette"),
+                "c": IndexedDocument("c", "v", "c.md", 1)}  # fmt: skip
+
+
+class FakeConversations:
+    def open(self, question: str) -> str:
+        if not question.strip():
+            raise MessageRejectedError("Le message est vide : écrivez votre question.")
+        return question
+
+    def answer(self, turn: str, filters: Any) -> Any:
+        return SimpleNamespace(answer=an_answer(title="Déchets"))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    for n, faithfulness in enumerate((0.71, 0.82)):
+        (tmp_path / f"2026-1{n}-01").mkdir()
+        summary = {"date": f"2026-1{n}-01", "metrics": {"faithfulness": faithfulness}}
+        (tmp_path / f"2026-1{n}-01" / "summary.json").write_text(json.dumps(summary))
+    index = FakeIndex()
+    reads = SimpleNamespace(view=lambda *args: None)
+    services = SimpleNamespace(
+        storage=SimpleNamespace(staff=FakeStaff(), reads=reads),
+        search=SimpleNamespace(index=index, retriever=FixedRetriever([passage("doc", "Texte")])),
+        conversations=FakeConversations(),
+        settings=SimpleNamespace(resolved_reports_dir=tmp_path),
+    )
+    app = FastAPI()
+    for router in (sign_in_router, agent_router, audit_router):
+        app.include_router(router)
+    install_pages(app)
+    app.state.services = services
+    return TestClient(app, follow_redirects=False)
+
+
+def test_pages_send_strangers_to_sign_in_and_refuse_the_wrong_role(client: TestClient) -> None:
+    for path in ("/agent", "/audit", "/audit/reports", "/audit/export.csv"):
+        response = client.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login?next=" + path.replace("/", "%2F")
+    assert client.post("/agent/ask", content="question=x").status_code == 303
+    client.cookies.set(COOKIE, "agent-token")
+    refused = client.get("/audit/reports")
+    assert refused.status_code == 403 and "<h1>Accès refusé</h1>" in refused.text
+    assert (
+        "rôle requis : auditor" in refused.text and refused.headers["cache-control"] == "no-store"
+    )
+
+
+def test_sign_in_sets_the_cookie_and_refuses_unknown_tokens(client: TestClient) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    bad = client.post("/login", content="token=nope&next=%2Faudit", headers=form)
+    assert bad.status_code == 401 and '<p role="alert" class="risk">Jeton inconnu' in bad.text
+    assert 'name="next" value="/audit"' in bad.text
+    good = client.post("/login", content="token=agent-token&next=%2Fagent", headers=form)
+    assert good.status_code == 303 and good.headers["location"] == "/agent"
+    assert f"{COOKIE}=agent-token" in good.headers["set-cookie"]
+    for target in ("//evil.example", "/\\evil.example", "https://evil.example"):
+        response = client.post("/login", content=f"token=agent-token&next={target}", headers=form)
+        assert response.headers["location"] == "/agent"
+
+
+def test_the_agent_asks_and_searches_with_the_communes_read_once(client: TestClient) -> None:
+    client.cookies.set(COOKIE, "agent-token")
+    search = client.get("/agent", params={"q": "déchets", "commune": "Orsay"})
+    assert search.status_code == 200 and "Passages pour « déchets »" in search.text
+    assert '<option value="Orsay" selected>Orsay</option>' in search.text
+    assert "Bures-sur-Yvette" in search.text and "agent.js" not in search.text
+    answered = client.post("/agent/ask", content="question=Bac+jaune+%3F&commune=")
+    assert answered.status_code == 200 and "Réponse &lt;b&gt;[1]&lt;/b&gt;" in answered.text
+    assert ">Bac jaune ?</textarea>" in answered.text
+    assert '<script src="/static/agent.js" defer></script>' in answered.text
+    assert "Score d&#x27;ancrage" not in answered.text  # template text is not escaped twice
+    assert 'Score d\'ancrage : <span class="score">0.40</span>' in answered.text
+    empty = client.post("/agent/ask", content="question=+")
+    assert empty.status_code == 422 and "Le message est vide" in empty.text
+    assert client.app.state.services.search.index.reads == 1  # type: ignore[attr-defined]
+
+
+def test_the_reports_page_draws_its_trend_without_inline_style(client: TestClient) -> None:
+    client.cookies.set(COOKIE, "auditor-token")
+    page = client.get("/audit/reports")
+    assert page.status_code == 200 and '<svg class="trend" role="img"' in page.text
+    assert "faithfulness : 0.71 → 0.82" in page.text
+    assert '<a href="/audit/reports/2026-11-01/report.html">2026-11-01</a>' in page.text
+    assert_no_inline_code(page.text)
+
+
+def test_static_files_are_served(client: TestClient) -> None:
+    css = client.get("/static/console.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    script = client.get("/static/agent.js")
+    assert script.status_code == 200 and "Réponse copiée." in script.text
+
+
+def test_the_commune_list_is_read_again_only_once_stale() -> None:
+    now = [0.0]
+    communes, index = CommuneList(ttl_s=60, clock=lambda: now[0]), FakeIndex()
+    assert communes.names(index) == ["Bures-sur-Yvette", "Orsay"]
+    now[0] = 59.0
+    communes.names(index)
+    assert index.reads == 1
+    now[0] = 61.0
+    communes.names(index)
+    other = FakeIndex()
+    communes.names(other)
+    assert index.reads == 2 and other.reads == 1
