@@ -31,6 +31,8 @@ class SourceInfo:
     date: str = ""
     commune: str = ""
     licence: str = ""
+    official: bool = False  # its contacts are the authority's own (may be relayed to residents)
+    payments: bool = False  # it may carry payment requests, IBANs and payment links
 
 
 @dataclass(frozen=True)

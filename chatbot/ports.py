@@ -8,13 +8,16 @@ chooses them. Tests run one contract suite per protocol on every implementation 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import collections.abc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from chatbot.domain import Chunk, IndexedDocument, Passage, SearchFilters, SparseVector
 
 Message = dict[str, str]
+TextStream = collections.abc.Generator[str, None, None]
+"""Pieces of generated text; closing it early ends the generation and frees the model."""
 BatchDone = Callable[[int], None]
 
 
@@ -27,6 +30,7 @@ class GenerationOptions:
     timeout_s: float = 120.0
     stop: tuple[str, ...] = ()
     repeat_penalty: float = 1.1
+    grammar: str | None = None  # GBNF the text must follow (llama.cpp), e.g. cited sentences
 
 
 class AdmissionQueue(Protocol):
@@ -69,7 +73,7 @@ class Generator(Protocol):
         """The admission queue in front of the model, or None where the server queues itself."""
         ...
 
-    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> TextStream:
         """Yield the answer's text pieces (about one token each) as they are generated."""
         ...
 

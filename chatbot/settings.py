@@ -99,16 +99,66 @@ class Settings(BaseSettings):
         'another origin, as JSON: ["https://www.paris-saclay.com"] (CORS; none by default).',
     )
 
+    # Security
+    max_body_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        le=10_000_000,
+        description="Largest request body accepted, in bytes; a larger one gets HTTP 413 before "
+        "it is read further.",
+    )
+    staff_session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="Longest life of a staff sign-in on the server, in hours (the cookie's too).",
+    )
+    staff_idle_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=24 * 60,
+        description="A staff sign-in unused for this many minutes ends on the server.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark the staff cookie Secure (HTTPS only). Unset: when the request came over "
+        "HTTPS (its scheme, or X-Forwarded-Proto sent by a trusted proxy).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the reverse proxies whose X-Forwarded-Proto is believed, as "
+        'JSON: ["127.0.0.1"] (none by default).',
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to show the demo page in a frame, as JSON: "
+        '["https://www.ville.fr"] (none by default; staff pages never).',
+    )
+    api_docs: bool = Field(
+        default=True,
+        description="Serve /docs, a page listing the API built from /openapi.json (no script, "
+        "nothing from another site); /openapi.json is always served.",
+    )
+
     reports_dir: Path | None = Field(
         default=None,
         description="Folder of evaluation reports shown to the ethics committee, one `guichet "
         "eval --out` folder each (default: <data_dir>/reports).",
     )
 
+    # Deployment
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes serving the API (`guichet serve --workers`); more than one needs a "
+        "Qdrant server (qdrant_url), PostgreSQL (database_url) and llm_backend=openai.",
+    )
+
     # Models
     model_profile: ModelProfile = Field(
         default="default",
-        description="Model set: 'default' (Qwen2.5-1.5B + EmbeddingGemma-300M) "
+        description="Model set: 'default' (Qwen2.5-Coder-1.5B-Instruct + EmbeddingGemma-300M) "
         "or 'small' (SmolLM2-135M + all-MiniLM-L6-v2, for fast tests).",
     )
     llm_path: Path | None = Field(
@@ -159,6 +209,87 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=50.0, gt=0, description="Files larger than this are refused at ingestion."
     )
+
+    # Crawling
+    crawl_sources: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Sites crawled by `guichet crawl` without URLs and by the service's schedule: "
+        "[[crawl_sources]] tables in the TOML file (urls, sitemaps, allow, deny, max_pages, "
+        "max_depth, communes = {pattern = commune}, commune, licence, manifest).",
+    )
+    crawl_sources_file: Path | None = Field(
+        default=None,
+        description="A TOML file of [[source]] tables (same keys as crawl_sources), also crawled.",
+    )
+    crawl_interval_hours: float = Field(
+        default=0.0,
+        ge=0,
+        description="How often the service re-crawls its sources (0: never; use cron or systemd "
+        "with `guichet crawl`).",
+    )
+    crawl_user_agent: str = Field(
+        default="GuichetBot/0.1 (citizen chatbot of a local authority; set your contact here)",
+        pattern=r"^[\x20-\x7e]{3,300}$",
+        description="User-Agent sent by the crawler (ASCII; name the authority and a contact); its "
+        "first word is matched against robots.txt.",
+    )
+    crawl_rate_per_host: float = Field(
+        default=1.0,
+        gt=0,
+        description="Requests per second to one host at most (a longer robots.txt Crawl-delay wins).",
+    )
+    crawl_max_delay_s: float = Field(
+        default=30.0, ge=0, description="Longest robots.txt Crawl-delay honoured, in seconds."
+    )
+    crawl_timeout_s: float = Field(
+        default=20.0, gt=0, description="Connect and read time-out of one request, in seconds."
+    )
+    crawl_fetch_total_s: float = Field(
+        default=120.0, gt=0, description="A response still arriving after this is abandoned."
+    )
+    crawl_max_mb: float = Field(
+        default=50.0, gt=0, description="Largest response, counted while it streams (decompressed)."
+    )
+    crawl_max_unpacked_mb: float = Field(
+        default=500.0,
+        gt=0,
+        description="Largest unpacked content of a fetched PDF, DOCX or ODT (decompression bombs).",
+    )
+    crawl_max_redirects: int = Field(
+        default=5, ge=0, le=20, description="Redirects followed for one URL."
+    )
+    crawl_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed request (network, 429, 5xx)."
+    )
+    crawl_backoff_s: float = Field(
+        default=1.0, ge=0, description="First wait before a retry; it doubles at each retry."
+    )
+    crawl_max_pages: int = Field(
+        default=5000, ge=1, description="URLs fetched per source and crawl at most."
+    )
+    crawl_max_depth: int = Field(
+        default=10, ge=0, description="Links followed from a start page at most."
+    )
+    crawl_max_sitemap_urls: int = Field(
+        default=50000, ge=1, description="URLs taken from one source's sitemaps at most."
+    )
+    ocr_enabled: bool = Field(
+        default=True,
+        description="Read scanned PDF pages with Tesseract (Debian tesseract-ocr-fra).",
+    )
+    ocr_languages: str = Field(
+        default="fra",
+        pattern=r"^[a-z_]+(\+[a-z_]+)*$",
+        description="Tesseract models, e.g. fra+eng.",
+    )
+    ocr_max_pages: int = Field(
+        default=50, ge=0, description="Scanned pages read by OCR per document at most."
+    )
+
+    @field_validator("crawl_sources_file", mode="after")
+    @classmethod
+    def _expand_crawl_file(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
 
     # Retrieval
     retrieval_k: int = Field(
@@ -250,6 +381,42 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Least support score for a cited sentence to count as backed by its source.",
+    )
+    # Verification: nothing unverified reaches a resident (see chatbot/answering/gate.py)
+    allowed_link_domains: tuple[str, ...] = Field(
+        default=("paris-saclay.com", "*.gouv.fr", "service-public.fr"),
+        description="Domains whose links answers may relay to residents, as JSON "
+        '(["ville.fr", "*.gouv.fr"]); any other link is removed from the answer.',
+    )
+    max_answer_sentences: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Generation stops once this many verified sentences are shown (the rules "
+        "ask for 1 to 4 short sentences).",
+    )
+    citation_grammar: bool = Field(
+        default=False,
+        description="Generate under a grammar in which every sentence ends with [n] markers "
+        "(llama.cpp in process, or a llama.cpp server).",
+    )
+    verify_hard_facts: bool = Field(
+        default=True,
+        description="Every number, date, amount, phone, e-mail, URL and postal code of a "
+        "sentence must be in the source it cites.",
+    )
+    verify_polarity: bool = Field(
+        default=True,
+        description="A negation, restriction or condition in the sentence or its source but not "
+        "both fails the sentence.",
+    )
+    verify_entailment: bool = Field(
+        default=False,
+        description="Also ask the local model whether the source says what the sentence says "
+        "(sentences are then shown at the end of generation, not one by one).",
+    )
+    entailment_threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Least P(yes) of the entailment check."
     )
     judge_max_tokens: int = Field(
         default=1024,

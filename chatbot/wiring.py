@@ -29,12 +29,15 @@ from chatbot.privacy.retention import RetentionScheduler
 from chatbot.retrieval.embedding import SentenceTransformerEmbedder
 from chatbot.retrieval.index import QdrantIndex
 from chatbot.retrieval.retriever import HybridRetriever, RetrievalOptions
+from chatbot.safety import SafetyPolicy, thresholds_for
 from chatbot.settings import Settings
 from chatbot.store.conversations import Clock, ConversationStore, RetentionPolicy, utc_now
 from chatbot.store.database import open_engine
 from chatbot.store.staff import AccessLog, StaffDirectory, StaffReads
 from chatbot.store.storage import Storage
 from chatbot.text.lexical import FrenchBM25Encoder
+from chatbot.verification.entailment import EntailmentScorer, ModelEntailmentScorer
+from chatbot.verification.verifier import VerifierConfig
 
 if TYPE_CHECKING:
     from ingestion.pipeline import Ingester
@@ -155,6 +158,15 @@ def answering_config(settings: Settings) -> AnsweringConfig:
         context_chars=settings.context_chars,
         candidates=settings.answer_candidates,
         support_threshold=settings.support_threshold,
+        verifier=VerifierConfig(
+            hard_facts=settings.verify_hard_facts,
+            polarity=settings.verify_polarity,
+            min_support=settings.support_threshold,
+            min_entailment=settings.entailment_threshold,
+        ),
+        citation_grammar=settings.citation_grammar,
+        allowed_domains=tuple(settings.allowed_link_domains),
+        max_sentences=settings.max_answer_sentences,
         generation=GenerationOptions(
             max_tokens=settings.max_answer_tokens,
             temperature=settings.temperature,
@@ -170,8 +182,17 @@ def build_answerer(settings: Settings, search: SearchServices, generator: Genera
         generator,
         build_contacts(settings),
         answering_config(settings),
-        search.embedder.embed_queries,
+        search.embedder,
+        scorer=build_entailment(settings, generator),
+        safety=SafetyPolicy(search.embedder, thresholds_for(search.embedder.name)),
     )
+
+
+def build_entailment(settings: Settings, generator: Generator) -> EntailmentScorer | None:
+    """The model's entailment check, when enabled and the model runs in this process."""
+    if not settings.verify_entailment or not isinstance(generator, LlamaCppGenerator):
+        return None
+    return ModelEntailmentScorer(generator)
 
 
 def build_redactor(settings: Settings) -> Redactor:

@@ -63,6 +63,12 @@ METRICS: dict[str, MetricInfo] = {
         "Part des phrases de la réponse qui affirment quelque chose sans citer de source.",
         higher_is_better=False,
     ),
+    "dropped_share": MetricInfo(
+        "Phrases écartées par la vérification",
+        "Part des phrases écrites par le modèle que la vérification a retirées avant de les "
+        "montrer (chiffre absent de la source, négation inversée, pas de source…).",
+        higher_is_better=False,
+    ),
     "abstention_accuracy": MetricInfo(
         "Bon choix de répondre ou non",
         "Part des questions traitées comme il faut : réponse quand les documents répondent, refus "

@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
+from chatbot.answering.gate import CHECK_LABELS
 from chatbot.web.templating import make_environment
 from eval.metric_info import (
     KEY_SCORES,
@@ -61,6 +62,7 @@ def risk(record: dict[str, Any]) -> tuple[int, float]:
 def _templates() -> Environment:
     environment = make_environment(PackageLoader("eval", "templates"))
     environment.filters["metric_label"] = lambda name: describe(name).label
+    environment.filters["check_label"] = lambda name: CHECK_LABELS.get(name or "", name or "")
     environment.filters["metric_value"] = lambda value, name: format_value(name, value)
     return environment
 
@@ -204,6 +206,7 @@ def _evidence(record: dict[str, Any]) -> dict[str, Any]:
         "standalone": standalone if standalone and standalone != record["question"] else "",
         "answer": record["answer"], "reference": record.get("reference") or "", "scores": scores,
         "judge_failures": list(record.get("judge_failures", {}).items()),
+        "dropped": [v for v in record.get("verdicts", []) if not v["passed"]],
         "passages": [{"n": p["n"], "title": p["title"], "text": p["text"][:900],
                       "expected": p["source_id"] in expected_sources,
                       "dense": p.get("dense_score") or 0.0}

@@ -10,7 +10,7 @@ from eval.judge import JUDGE_METRICS
 
 METRIC_GROUPS = {
     "retrieval": ("hit_at_1", "hit_at_k", "recall_at_k", "mrr"),
-    "checks": ("citation_precision", "uncited_share", "abstention_accuracy", "language_match",
+    "checks": ("citation_precision", "uncited_share", "dropped_share", "abstention_accuracy", "language_match",
                "reference_recall", "reference_f1", "groundedness"),
     "ragas": JUDGE_METRICS,
     "cost": ("seconds_per_answer", "tokens_per_answer"),

@@ -280,13 +280,18 @@ def answer_record(
                   for n, p in enumerate(answer.passages, start=1)],
         retrieved=unique_in_order([p.chunk.source.source_id for p in answer.retrieved]),
         instructions_removed=answer.instructions_removed,
+        verdicts=[verdict.as_json() for verdict in answer.verdicts],
         cost={"total_ms": answer.timings.get("total_ms"),
-              "first_token_ms": answer.timings.get("first_token_ms"), "tokens": answer.tokens},
+              "first_token_ms": answer.timings.get("first_token_ms"),
+              "first_sentence_ms": answer.timings.get("first_sentence_ms"),
+              "verification_ms": answer.timings.get("verification_ms"), "tokens": answer.tokens},
     )  # fmt: skip
     scores: dict[str, float | None] = dict(
         retrieval_scores(record["retrieved"], item.source_ids, k, indexed)
     )
     scores["abstention_accuracy"] = float(item.answerable != answer.abstained)
+    if answer.verdicts:
+        scores["dropped_share"] = len(answer.dropped) / len(answer.verdicts)
     answer_language = detect_language(answer.text, default=answer.language)
     scores["language_match"] = float(answer_language == record["expected_language"])
     if not answer.abstained:

@@ -15,7 +15,8 @@ from chatbot.domain import GuichetError
 
 MANIFEST_NAMES = ("sources.yaml", "sources.yml", "sources.csv")
 IGNORE_FILE = ".guichetignore"
-FIELDS = ("id", "path", "title", "url", "date", "commune", "licence")
+FIELDS = ("id", "path", "title", "url", "date", "commune", "licence", "official", "payments")
+_TRUE = {"true", "yes", "oui", "1"}
 
 
 class ManifestError(GuichetError):
@@ -33,6 +34,18 @@ class ManifestEntry:
     date: str = ""
     commune: str = ""
     licence: str = ""
+    official: str = ""  # "true": its phones, e-mails and links are the authority's own contacts
+    payments: str = ""  # "true": it may carry payment requests and bank details to residents
+
+    @property
+    def is_official(self) -> bool:
+        """Whether the manifest marks the document as an official source of contacts."""
+        return self.official.lower() in _TRUE
+
+    @property
+    def allows_payments(self) -> bool:
+        """Whether the manifest allows the document's payment details to reach residents."""
+        return self.payments.lower() in _TRUE
 
 
 class Manifest:

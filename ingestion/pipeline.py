@@ -110,6 +110,8 @@ def source_info(found: FoundFile, title_in_file: str) -> SourceInfo:
         date=entry.date,
         commune=entry.commune,
         licence=entry.licence,
+        official=entry.is_official,
+        payments=entry.allows_payments,
     )
 
 

@@ -70,7 +70,7 @@ class CitationCheck:
         return sum(credits) / len(credits)
 
 
-def _clean_markers(text: str, count: int) -> tuple[str, int]:
+def clean_markers(text: str, count: int) -> tuple[str, int]:
     """Keep markers that name a shown source as [n][m]; remove the others."""
     removed = 0
 
@@ -131,7 +131,7 @@ def check_citations(
     sentence without a marker is attributed to the passage that supports it best when that
     passage clears the threshold and the sentence is a claim (see `is_claim`).
     """
-    text, removed = _clean_markers(answer, len(passages))
+    text, removed = clean_markers(answer, len(passages))
     claims = split_claims(text)
     texts = [p.chunk.text for p in passages]
     similarities: list[list[float]] = []

@@ -40,6 +40,10 @@ class ContactBook:
         self.default = next((c for c in contacts if c.default), contacts[0])
         self._topic_stems = {c.id: {s for t in c.topics for s in tokenize(t)} for c in contacts}
 
+    def strings(self) -> list[str]:
+        """Every phone, e-mail and link of the table (official: answers may relay them)."""
+        return [v for c in self.contacts for v in (c.phone, c.email, c.url) if v]
+
     def for_question(self, question: str) -> Contact:
         """The contact whose topics share the most words with the question, else the default."""
         words = set(tokenize(question))

@@ -1,28 +1,26 @@
 """The answering pipeline, as plain steps over domain types.
 
 language -> standalone question -> hybrid retrieval -> relevance gate -> prompt with numbered
-sources -> generation (streamed) -> leak and abstention checks -> citation check -> answer.
+sources -> generation -> sentence gate (each sentence verified before it is shown, see gate.py)
+-> leak and abstention checks -> answer. Nothing unverified reaches a resident: when no claim
+survives verification, the answer is the decline with the right contact.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Coroutine
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatbot.answering.citations import (
-    CitationCheck,
-    best_excerpt,
-    check_citations,
-    lexical_support,
-)
+from chatbot.answering.citations import CitationCheck, best_excerpt, lexical_support
 from chatbot.answering.contacts import Contact, ContactBook
+from chatbot.answering.gate import GateConfig, OutputFilter, SentenceGate
+from chatbot.answering.grammar import citation_grammar
 from chatbot.answering.guards import looks_like_instruction, remove_instructions
 from chatbot.answering.messages import decline_message, is_out_of_scope
 from chatbot.answering.prompts import (
-    NO_ANSWER,
     PROMPT_VERSION,
     Prompt,
     build_prompt,
@@ -32,13 +30,16 @@ from chatbot.answering.prompts import (
     says_no_answer,
 )
 from chatbot.domain import GuichetError, Passage, SearchFilters
-from chatbot.ports import GenerationOptions, Generator, Retriever
+from chatbot.ports import GenerationOptions, Generator, QueryEmbedder, Retriever
+from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy, filter_answer
+from chatbot.safety.rules import answer_side_rule
 from chatbot.text.language import detect_language
 from chatbot.text.lexical import tokenize
 from chatbot.text.sentences import split_sentences
+from chatbot.verification.entailment import EntailmentScorer
+from chatbot.verification.verifier import SentenceVerdict, VerifierConfig
 
 History = Sequence[tuple[str, str]]
-Embed = Callable[[Sequence[str]], list[list[float]]]
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,17 @@ class Answer:
     model: str = ""
     instructions_removed: int = 0
     groundedness: float | None = None  # online score, see CitationCheck.groundedness
+    verdicts: tuple[SentenceVerdict, ...] = ()  # every sentence the model wrote, shown or not
+
+    @property
+    def dropped(self) -> tuple[SentenceVerdict, ...]:
+        """The sentences that failed verification and were not shown."""
+        return tuple(v for v in self.verdicts if not v.passed)
 
 
 @dataclass(frozen=True)
-class Token:
-    """A piece of the answer being generated."""
+class Sentence:
+    """A sentence of the answer that passed verification, as the resident reads it."""
 
     text: str
 
@@ -99,6 +106,10 @@ class AnsweringConfig:
     candidates: int = 8
     support_threshold: float = 0.45
     generation: GenerationOptions = field(default_factory=GenerationOptions)
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    citation_grammar: bool = False
+    max_sentences: int = 4  # the rules ask for 1 to 4 short sentences: generation stops there
+    allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS  # links answers may relay
 
 
 SOURCE_LANGUAGE = "fr"
@@ -113,13 +124,17 @@ class Answerer:
         generator: Generator,
         contacts: ContactBook,
         config: AnsweringConfig,
-        embed: Embed | None = None,
+        embedder: QueryEmbedder | None = None,
+        scorer: EntailmentScorer | None = None,
+        safety: SafetyPolicy | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.contacts = contacts
         self.config = config
-        self.embed = embed
+        self.embedder = embedder
+        self.scorer = scorer
+        self.safety = safety
         self.canary = new_canary()  # one per process, so that the rules' prefix stays cacheable
 
     def answer(
@@ -133,12 +148,18 @@ class Answerer:
 
     def stream(
         self, question: str, history: History = (), filters: SearchFilters | None = None
-    ) -> Iterator[Token | Answer]:
-        """Yield the answer's tokens as they come, then the checked Answer (authoritative)."""
+    ) -> Iterator[Sentence | Answer]:
+        """Yield the answer's verified sentences as they pass, then the Answer (authoritative:
+        when it declines, the sentences streamed before are to be replaced by its text)."""
         run = _Run(question, detect_language(question, default=_last_language(history)))
         run.clock.mark("language_ms")
-        if is_out_of_scope(question) or looks_like_instruction(question):
+        if looks_like_instruction(question):
             yield self._decline("out_of_scope", run)
+            return
+        decision = self._check_question(question, run.language)
+        run.clock.mark("safety_ms")
+        if decision is not None:
+            yield self._refuse(decision, run)
             return
         run.standalone = self.condense(question, history) if history else question
         run.clock.mark("condense_ms")
@@ -159,24 +180,20 @@ class Answerer:
         prompt = build_prompt(
             run.standalone, run.shown, run.language, self.config.authority, history, self.canary
         )
-        text, run.tokens = yield from self._generate(prompt, run.clock)
-        if text.replace(NO_ANSWER, "").strip():
-            text = text.replace(NO_ANSWER, "").strip()  # a marker tacked onto a real answer
-        if leaks_rules(text, prompt):
+        gate = self._gate(run.shown, run.language)
+        options = self.config.generation
+        if self.config.citation_grammar:
+            options = replace(options, grammar=citation_grammar(len(run.shown)))
+        text, run.tokens, leaked = yield from self._generate(prompt, options, run.clock, gate)
+        run.clock.mark("verification_ms")
+        run.verdicts = tuple(gate.verdicts)
+        if leaked or leaks_rules(text, prompt):
             yield self._decline("prompt_leak", run)
             return
-        # The sources are French: an answer in another language is checked by meaning alone.
-        lexical_weight = 0.5 if run.language == SOURCE_LANGUAGE else 0.0
-        check = check_citations(
-            text, run.shown, self.config.support_threshold, self.embed, lexical_weight
-        )
-        run.clock.mark("citation_check_ms")
-        if says_no_answer(text) and not check.cited:
-            yield self._decline("model_declined", run)
+        if not gate.answered:
+            yield self._decline(_decline_reason(text, gate), run)
             return
-        if not any(sentence.supported for sentence in check.sentences):
-            yield self._decline("unsupported_answer", run)
-            return
+        check = gate.citation_check()
         yield run.answer(
             text=check.text,
             citations=_citations(check, run.shown),
@@ -185,30 +202,88 @@ class Answerer:
             groundedness=check.groundedness(self.config.support_threshold),
         )
 
-    def _generate(self, prompt: Prompt, clock: _Clock) -> Coroutine[Token, None, tuple[str, int]]:
-        """Stream tokens, holding back what could still be the no-answer marker or a leak."""
+    def _check_question(self, question: str, language: str) -> SafetyDecision | None:
+        """The safety policy's refusal (emergency, politics, private persons, personal advice),
+        or None when the question may go to the documents."""
+        if self.safety is None:  # pure-logic tests: the word rules alone
+            return SafetyDecision("decline", "out_of_scope") if is_out_of_scope(question) else None
+        decision = self.safety.check_question(question, language)
+        return decision if decision.declined else None
+
+    def _refuse(self, decision: SafetyDecision, run: _Run) -> Answer:
+        """The fixed emergency answer (numbers first), or the decline with its service."""
+        if decision.action == "emergency":
+            return run.answer(text=decision.fixed_answer, reason="emergency", model="")
+        return self._decline(decision.reason, run, referral=decision.detail)
+
+    def _output_filter(self, shown: Sequence[Passage], language: str) -> OutputFilter | None:
+        """What the safety policy removes from each sentence before it is shown."""
+        if self.safety is None:
+            return None
+        official = [
+            *self.contacts.strings(),
+            *(p.chunk.text for p in shown if p.chunk.source.official),
+        ]
+        payments = any(p.chunk.source.payments for p in shown)
+        domains = self.config.allowed_domains
+
+        def keep(sentence: str) -> tuple[str | None, list[str]]:
+            hit = answer_side_rule(sentence)  # an opinion or a personal medical advice
+            if hit is not None:
+                return None, [f"{hit.family}: {hit.rule}"]
+            clean, findings = filter_answer(
+                sentence, domains, official, allow_payment=payments, min_chars=0
+            )  # premium-rate numbers, payment requests, unknown links, private contacts
+            return (clean or None), [f"{f.kind} « {f.value} » : {f.reason}" for f in findings]
+
+        return keep
+
+    def _gate(self, shown: Sequence[Passage], language: str) -> SentenceGate:
+        # The sources are French: an answer in another language is supported by meaning alone.
+        config = GateConfig(
+            verifier=self.config.verifier,
+            support_threshold=self.config.support_threshold,
+            lexical_weight=0.5 if language == SOURCE_LANGUAGE else 0.0,
+        )
+        output_filter = self._output_filter(shown, language)
+        return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
+
+    def _generate(
+        self, prompt: Prompt, options: GenerationOptions, clock: _Clock, gate: SentenceGate
+    ) -> Coroutine[Sentence, None, tuple[str, int, bool]]:
+        """Generate, feeding the gate; yield each sentence it releases. Returns the raw text,
+        the token count and whether the rules leaked (then nothing more is released)."""
         text = ""
-        sent = 0
         tokens = 0
-        for piece in self.generator.stream(prompt.messages, self.config.generation):
+        leaked = cut = False
+        pieces = self.generator.stream(prompt.messages, options)
+        for piece in pieces:
             if tokens == 0:
                 clock.mark("first_token_ms")
             tokens += 1
             text += piece
-            if prompt.canary in text or is_looping(text):
+            if prompt.canary in text:
+                leaked = True
                 break
-            if _may_be_no_answer(text):
-                continue
-            safe = len(text) - len(prompt.canary)  # never emit a partial canary
-            if safe > sent:
-                yield Token(text[sent:safe])
-                sent = safe
+            if is_looping(text):
+                cut = True
+                break
+            for shown in gate.feed(piece):
+                clock.mark("first_sentence_ms")
+                yield Sentence(shown.text)
+            if len(gate.shown) >= self.config.max_sentences:
+                cut = True  # enough said: the rest would only make the answer longer
+                break
+        pieces.close()  # frees the model at once when generation stopped early
         if tokens == 0:
             clock.mark("first_token_ms")
         clock.mark("generation_ms")
-        if sent < len(text) and prompt.canary not in text and not _may_be_no_answer(text):
-            yield Token(text[sent:])
-        return text, tokens
+        if not leaked:
+            cut_short = cut or tokens >= options.max_tokens
+            for shown in gate.finish(cut_short):
+                clock.mark("first_sentence_ms")
+                yield Sentence(shown.text)
+        return text, tokens, leaked
 
     def condense(self, question: str, history: History) -> str:
         """A follow-up rewritten to stand alone (falls back to joining it to the last question)."""
@@ -220,10 +295,10 @@ class Answerer:
             return fallback
         return rewritten
 
-    def _decline(self, reason: str, run: _Run) -> Answer:
+    def _decline(self, reason: str, run: _Run, referral: str = "") -> Answer:
         """The fixed polite answer with the contact that fits the question."""
         contact = self.contacts.for_question(run.question)
-        text = decline_message(reason, run.language, self.config.authority, contact)
+        text = decline_message(reason, run.language, self.config.authority, contact, referral)
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
 
 
@@ -236,10 +311,13 @@ def _complete_rewrite(rewritten: str, question: str) -> bool:
     )
 
 
-def _may_be_no_answer(text: str) -> bool:
-    """Whether the text is, or may still become, the no-answer marker (held back from streams)."""
-    stripped = text.strip()
-    return NO_ANSWER.startswith(stripped) or stripped.startswith(NO_ANSWER)
+def _decline_reason(text: str, gate: SentenceGate) -> str:
+    """Why an answer with no verified claim is declined."""
+    if says_no_answer(text) and not any(v.passed and v.sources for v in gate.verdicts):
+        return "model_declined"
+    if any(v.failed_check == "error" for v in gate.verdicts):
+        return "verification_failed"
+    return "unsupported_answer"
 
 
 def is_looping(text: str, window: int = 40, repeats: int = 3) -> bool:
@@ -275,6 +353,7 @@ class _Run:
     shown: Sequence[Passage] = ()
     tokens: int = 0
     instructions_removed: int = 0
+    verdicts: tuple[SentenceVerdict, ...] = ()
     clock: _Clock = field(default_factory=lambda: _Clock())
 
     def answer(
@@ -294,6 +373,7 @@ class _Run:
             standalone_question=self.standalone or self.question, check=check, contact=contact,
             timings=self.clock.finish(), tokens=self.tokens, model=model,
             instructions_removed=self.instructions_removed, groundedness=groundedness,
+            verdicts=self.verdicts,
         )  # fmt: skip
 
 

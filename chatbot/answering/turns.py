@@ -3,12 +3,14 @@ validate the message and the session, admit it to the model's queue, answer, rec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.answering.pipeline import Answer, Answerer, Token
+from chatbot.answering.pipeline import Answer, Answerer, Sentence
 from chatbot.domain import GuichetError, SearchFilters
+from chatbot.generation.queue import RequestQueue, Reservation
 from chatbot.ports import AdmissionQueue
 from chatbot.store.audit_records import audit_record
 from chatbot.store.conversations import ConversationStore
@@ -37,11 +39,13 @@ class TurnLimits:
 
 @dataclass(frozen=True)
 class Turn:
-    """A validated question within its conversation."""
+    """A validated question within its conversation, holding its place in the model's queue
+    (given back when the turn has been answered, or when it is dropped unanswered)."""
 
     session_id: str
     message: str
     history: list[tuple[str, str]]
+    reservation: Reservation | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,24 @@ class ConversationService:
                     f"Cette conversation a atteint {self.limits.max_history_turns} échanges : "
                     "commencez une nouvelle conversation."
                 )
+        reservation = self._reserve()
+        try:
+            if session_id is None:
+                return Turn(self.store.new_session(), text, [], reservation)
+            history = self.store.history(session_id, limit=self.limits.history_in_prompt)
+            return Turn(session_id, text, history, reservation)
+        except BaseException:
+            if reservation is not None:
+                reservation.release()
+            raise
+
+    def _reserve(self) -> Reservation | None:
+        """A place in the model's queue, taken atomically (QueueFullError when none is left)."""
+        if isinstance(self.queue, RequestQueue):
+            return self.queue.reserve()
         if self.queue is not None:
             self.queue.admit()
-        if session_id is None:
-            return Turn(self.store.new_session(), text, [])
-        history = self.store.history(session_id, limit=self.limits.history_in_prompt)
-        return Turn(session_id, text, history)
+        return None
 
     def answer(self, turn: Turn, filters: SearchFilters | None = None) -> AnsweredTurn:
         """The checked answer to a turn, recorded."""
@@ -112,13 +128,26 @@ class ConversationService:
 
     def stream(
         self, turn: Turn, filters: SearchFilters | None = None
-    ) -> Iterator[Token | AnsweredTurn]:
-        """The answer's events as they come, then the recorded answer (authoritative)."""
-        for event in self.answerer.stream(turn.message, turn.history, filters):
-            if isinstance(event, Answer):
-                yield AnsweredTurn(turn, event, self.record(turn, event))
-            else:
-                yield event
+    ) -> Iterator[Sentence | AnsweredTurn]:
+        """The answer's events as they come, then the recorded answer (authoritative). The
+        model calls use the turn's place in the queue, given back at the end."""
+        events = self.answerer.stream(turn.message, turn.history, filters)
+        place = turn.reservation
+        try:
+            while True:
+                with place.active() if place is not None else nullcontext():
+                    event = next(events, None)
+                if event is None:
+                    return
+                if isinstance(event, Answer):
+                    yield AnsweredTurn(turn, event, self.record(turn, event))
+                else:
+                    yield event
+        finally:
+            if isinstance(events, Generator):
+                events.close()  # ends the generation and frees the model now
+            if place is not None:
+                place.release()
 
     def record(self, turn: Turn, answer: Answer) -> str:
         """Store the exchange with its audit record (the store redacts it); return its id."""
@@ -143,6 +172,7 @@ def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]
         "groundedness": round(answer.groundedness, 3) if answer.groundedness is not None else None,
         "unsupported_sentences": check.unsupported if check else 0,
         "uncited_sentences": check.uncited if check else 0,
+        "dropped_sentences": [verdict.as_json() for verdict in answer.dropped],
         "passages": [passage.as_json(n) for n, passage in enumerate(answer.passages, start=1)],
         "standalone_question": answer.standalone_question,
         "model": answer.model,

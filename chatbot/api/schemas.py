@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _encodable(value: str) -> str:
+    """Refuse text that cannot be stored or shown: a lone UTF-16 surrogate, a NUL character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("texte illisible : demi-caractère UTF-16 isolé") from None
+    if "\x00" in value:
+        raise ValueError("texte illisible : caractère nul")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class ChatRequest(BaseModel):
     """A resident's message, optionally in an existing conversation."""
 
-    message: str = Field(description="The question, in any language.", max_length=100_000)
-    session_id: str | None = Field(
+    message: Text = Field(description="The question, in any language.", max_length=100_000)
+    session_id: Text | None = Field(
         default=None,
         max_length=100,
         description="The conversation's id from a previous answer; omit to start a new one.",
@@ -19,9 +35,9 @@ class ChatRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     """A resident's verdict on one answer."""
 
-    answer_id: str = Field(max_length=64, description="The answer's id, as returned with it.")
+    answer_id: Text = Field(max_length=64, description="The answer's id, as returned with it.")
     helpful: bool = Field(description="Whether the answer helped.")
-    comment: str | None = Field(
+    comment: Text | None = Field(
         default=None,
         max_length=1000,
         description="Optional comment; personal data in it is redacted before storage.",
@@ -69,6 +85,20 @@ class PassageOut(BaseModel):
     text: str
 
 
+class DroppedSentence(BaseModel):
+    """A sentence the model wrote that failed verification and was not shown."""
+
+    sentence: str
+    sources: list[int]
+    passed: bool
+    failed_check: str | None = Field(
+        description="no_citation, hard_facts, polarity, support, entailment, safety, no_answer "
+        "or error."
+    )
+    detail: str
+    scores: dict[str, float]
+
+
 class ChatResponse(BaseModel):
     """One answer, with its sources and what the checks found."""
 
@@ -83,6 +113,9 @@ class ChatResponse(BaseModel):
     groundedness: float | None
     unsupported_sentences: int
     uncited_sentences: int
+    dropped_sentences: list[DroppedSentence] = Field(
+        description="What verification stopped, and why (shown to agents and auditors)."
+    )
     passages: list[PassageOut]
     standalone_question: str
     model: str

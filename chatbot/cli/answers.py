@@ -23,15 +23,28 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON object.")] = False,
 ) -> None:
     """Answer a question from the indexed documents, with its sources."""
+    from chatbot.answering.pipeline import Sentence
     from chatbot.wiring import build_services
 
+    shown: list[str] = []
     with friendly_errors(), build_services(load_settings()) as services:
         turn = services.conversations.open(question, session)
-        payload = services.conversations.answer(turn).payload()
+        for event in services.conversations.stream(turn):
+            if isinstance(event, Sentence):
+                shown.append(event.text)
+                if not as_json:  # each sentence as soon as it passed verification
+                    out.print(event.text)
+            else:
+                payload = event.payload()
     if as_json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    out.print(payload["answer"])
+    if payload["abstained"] or not shown:
+        if shown:
+            err.print("[yellow]Réponse retirée après vérification ; à la place :[/]")
+        out.print(payload["answer"])
+    for dropped in payload["dropped_sentences"]:
+        err.print(f"[dim]Phrase écartée ({dropped['failed_check']}) : {dropped['sentence']}[/]")
     for citation in payload["citations"]:
         page = f", p. {citation['page']}" if citation["page"] else ""
         link = citation["url"] or f"(source {citation['source_id']})"

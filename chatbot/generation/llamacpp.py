@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from chatbot.domain import GeneratorUnavailableError
 from chatbot.generation.queue import RequestQueue
-from chatbot.ports import GenerationOptions, Message
+from chatbot.ports import GenerationOptions, Message, TextStream
 
 
 class LlamaCppGenerator:
@@ -49,13 +49,24 @@ class LlamaCppGenerator:
         self.name = name
         self.queue = queue
         self.context = context
+        self._grammars: dict[str, Any] = {}
+
+    def _grammar(self, text: str | None) -> Any:
+        """The compiled grammar (compiled once per distinct text), or None."""
+        if text is None:
+            return None
+        if text not in self._grammars:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
+        return self._grammars[text]
 
     def reset_cache(self) -> None:
         """Forget the evaluated prefix, so that the next prompt is processed in full."""
         with self.queue.turn():
             self._llm.reset()
 
-    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> TextStream:
         """Generate under the queue's lock; stop at max_tokens or the time limit."""
         with self.queue.turn():
             started = time.monotonic()
@@ -65,6 +76,7 @@ class LlamaCppGenerator:
                 temperature=options.temperature,
                 stop=list(options.stop) or None,
                 repeat_penalty=options.repeat_penalty,
+                grammar=self._grammar(options.grammar),
                 stream=True,
             )
             try:
@@ -98,7 +110,8 @@ class LlamaCppGenerator:
             if template:
                 special = [llm.token_eos(), llm.token_bos()]
                 eos, bos = (llm._model.token_get_text(t) if t != -1 else "" for t in special)
-                rendered = Jinja2ChatFormatter(template, eos, bos)(messages=list(messages))
+                chat: Any = list(messages)
+                rendered = Jinja2ChatFormatter(template, eos, bos)(messages=chat)
                 prompt, add_bos = rendered.prompt, not rendered.added_special
             else:
                 turns = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages]
@@ -118,8 +131,11 @@ class LlamaCppGenerator:
                     for space in ("", " ")
                 }
 
-            yes, no = first_tokens("Oui oui Yes yes Sí Sim"), first_tokens("Non non No no Não")
-            yes, no = sorted(yes - no), sorted(no - yes)
+            yes_words, no_words = (
+                first_tokens("Oui oui Yes yes Sí Sim"),
+                first_tokens("Non non No no Não"),
+            )
+            yes, no = sorted(yes_words - no_words), sorted(no_words - yes_words)
             top = float(np.max(logits[yes + no]))
             p_yes = float(np.sum(np.exp(logits[yes] - top)))
             p_no = float(np.sum(np.exp(logits[no] - top)))

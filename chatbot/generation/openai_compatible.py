@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from chatbot.domain import GeneratorUnavailableError, QueueFullError
-from chatbot.ports import AdmissionQueue, GenerationOptions, Message
+from chatbot.ports import AdmissionQueue, GenerationOptions, Message, TextStream
 
 
 class OpenAICompatibleGenerator:
@@ -27,7 +27,7 @@ class OpenAICompatibleGenerator:
         self.name = model
         self.queue: AdmissionQueue | None = None  # the server queues requests itself
 
-    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], options: GenerationOptions) -> TextStream:
         """POST /chat/completions with stream=true and yield the content deltas."""
         import httpx
 
@@ -40,6 +40,8 @@ class OpenAICompatibleGenerator:
         }
         if options.stop:
             body["stop"] = list(options.stop)
+        if options.grammar:  # llama.cpp's servers take a GBNF grammar; others ignore the field
+            body["grammar"] = options.grammar
         started = time.monotonic()
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as response:

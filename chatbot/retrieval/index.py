@@ -320,6 +320,8 @@ def _payload(chunk: Chunk) -> dict[str, Any]:
         "date": source.date,
         "commune": source.commune,
         "licence": source.licence,
+        "official": source.official,
+        "payments": source.payments,
         "chunk_index": chunk.index,
         "headings": list(chunk.headings),
         "page": chunk.page,
@@ -337,6 +339,8 @@ def _chunk_from_payload(point_id: str, payload: dict[str, Any]) -> Chunk:
         date=str(payload.get("date", "")),
         commune=str(payload.get("commune", "")),
         licence=str(payload.get("licence", "")),
+        official=bool(payload.get("official", False)),
+        payments=bool(payload.get("payments", False)),
     )
     page = payload.get("page")
     return Chunk(

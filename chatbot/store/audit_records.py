@@ -52,6 +52,8 @@ def audit_record(
                 }
                 for s in check.sentences
             ],
+            # every sentence the model wrote, with the verifier's verdict (the store redacts)
+            "verdicts": [verdict.as_json() for verdict in answer.verdicts],
         },
         prompt_version=answer.prompt_version,
         model=answer.model,

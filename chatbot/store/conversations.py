@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from chatbot.domain import GuichetError
 from chatbot.privacy.pseudonyms import Pseudonymizer, new_answer_id, new_session_id
 from chatbot.privacy.redaction import Redactor
+from chatbot.store.database import checkpoint
 from chatbot.store.tables import answers, feedback, sessions
 
 Clock = Callable[[], datetime]
@@ -171,6 +172,7 @@ class ConversationStore:
         standalone = self.redactor.redact(record.standalone_question)
         text = self.redactor.redact(record.answer)
         counts = question.counts + text.counts
+        citation_check = _redact_verdicts(record.citation_check, self.redactor)
         key = self.pseudonymizer.key(record.session_id)
         with self.engine.begin() as db:
             updated = db.execute(
@@ -192,7 +194,7 @@ class ConversationStore:
                     groundedness=record.groundedness,
                     passages=record.passages,
                     citations=record.citations,
-                    citation_check=record.citation_check,
+                    citation_check=citation_check,
                     communes=sorted(set(record.communes)),
                     prompt_version=record.prompt_version,
                     model=record.model,
@@ -267,6 +269,7 @@ class ConversationStore:
             removed = db.execute(delete(answers).where(answers.c.session_key == key)).rowcount
             if db.execute(delete(sessions).where(sessions.c.key == key)).rowcount == 0:
                 raise UnknownSessionError(UNKNOWN_SESSION)
+        checkpoint(self.engine)  # the erased text leaves the write-ahead log too
         return int(removed)
 
     def add_feedback(self, answer_id: str, helpful: bool, comment: str | None) -> None:
@@ -318,6 +321,16 @@ class ConversationStore:
             db.execute(
                 update(feedback).where(feedback.c.answer_id.in_(stripped)).values(comment=None)
             )
+            for answer_id, check in db.execute(
+                select(answers.c.id, answers.c.citation_check).where(to_strip)
+            ).all():  # the sentences verification dropped are free text too
+                stored: dict[str, Any] = check if isinstance(check, dict) else {}
+                if stored.get("verdicts"):
+                    verdicts: list[dict[str, Any]] = stored["verdicts"]
+                    kept = {**stored, "verdicts": [{**v, "sentence": None} for v in verdicts]}
+                    db.execute(
+                        update(answers).where(answers.c.id == answer_id).values(citation_check=kept)
+                    )
             db.execute(
                 update(answers)
                 .where(to_strip)
@@ -336,6 +349,7 @@ class ConversationStore:
                 .values(session_key=None)
             )
             db.execute(delete(sessions).where(old_session))
+        checkpoint(self.engine)
         return report
 
     # -- Reads for the audit (wrapped by the staff layer, which logs them) -----------------------
@@ -443,6 +457,16 @@ class AnswerFilters:
             for k, v in asdict(self).items()
             if v is not None and not (k in flags and v is False)
         }
+
+
+def _redact_verdicts(check: dict[str, Any] | None, redactor: Redactor) -> dict[str, Any] | None:
+    """The citation check with the text of each verdict's sentence redacted."""
+    if not check or not check.get("verdicts"):
+        return check
+    verdicts = [
+        {**v, "sentence": redactor.redact(v.get("sentence") or "").text} for v in check["verdicts"]
+    ]
+    return {**check, "verdicts": verdicts}
 
 
 def _iso(value: datetime) -> str:

@@ -171,7 +171,10 @@
           if (!event || !data) continue;
           const payload = JSON.parse(data[1]);
           if (event[1] === "session") sessionId = payload.session_id;
-          else if (event[1] === "token") { streamed += payload.text; body.textContent = streamed; }
+          else if (event[1] === "sentence") {  // each one already verified by the service
+            streamed += (streamed ? " " : "") + payload.text;
+            body.textContent = streamed;
+          }
           else if (event[1] === "done") finish(bubble, payload);
           else if (event[1] === "error") throw new Error(payload.detail || texts.error);
         }
@@ -187,7 +190,10 @@
   }
 
   function sourceLink(citation) {
-    const href = citation.url || `${api}/sources/${encodeURIComponent(citation.source_id)}`;
+    // Only an http(s) address becomes a link target (never javascript:, data:, …): else the copy here.
+    let web = null;
+    try { web = /^https?:$/.test(new URL(citation.url).protocol) ? citation.url : null; } catch (error) { web = null; }
+    const href = web || `${api}/sources/${encodeURIComponent(citation.source_id)}`;
     const page = citation.page ? `, p. ${citation.page}` : "";
     return el("a", { href, target: "_blank", rel: "noopener", text: `${citation.title}${page}` });
   }

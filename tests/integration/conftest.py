@@ -15,7 +15,7 @@ from tests.conftest import make_settings
 
 def api_client(data: Path, models_dir: Path, **extra: Any) -> Iterator[tuple[TestClient, Services]]:
     """The app over a data folder, with the small models and short answers."""
-    settings = make_settings(data, models_dir, "small", max_answer_tokens=24, **extra)
+    settings = make_settings(data, models_dir, "small", **{"max_answer_tokens": 24, **extra})
     services = build_services(settings)
     with TestClient(create_app(settings, services)) as client:
         yield client, services

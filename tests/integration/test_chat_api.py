@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from chatbot.api.app import create_app
 from chatbot.generation.queue import RequestQueue
 from chatbot.wiring import Services
+from tests.fakes import ScriptedGenerator
 from tests.integration.conftest import api_client
 
 pytestmark = pytest.mark.integration
@@ -63,9 +64,7 @@ def test_chat_answers_with_the_documented_shape(open_gate: tuple[TestClient, Ser
         assert {"n", "source_id", "title", "url", "page", "excerpt"} <= set(citation)
 
 
-def test_stream_sends_session_tokens_sources_then_done(
-    open_gate: tuple[TestClient, Services],
-) -> None:
+def test_stream_sends_session_sources_then_done(open_gate: tuple[TestClient, Services]) -> None:
     client, _ = open_gate
     response = client.post("/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"})
     assert response.status_code == 200
@@ -73,10 +72,31 @@ def test_stream_sends_session_tokens_sources_then_done(
     events = _events(response)
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "session" and kinds[-2:] == ["sources", "done"]
-    assert "token" in kinds
+    assert set(kinds[1:-2]) <= {"sentence"}  # never raw tokens
     done = events[-1][1]
     assert done["session_id"] == events[0][1]["session_id"]
     assert events[-2][1] == done["citations"]
+
+
+def test_stream_sends_verified_sentences_one_by_one(
+    data: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(data, tmp_path / "copy")  # the module's clients hold the original index
+    settings = {"relevance_threshold": 0.0, "max_answer_tokens": 200}
+    for client, services in api_client(tmp_path / "copy", models_dir, **settings):
+        reply = "{quote:1:1} [1]. Le maire a 300 ans [1]. {quote:1:3} [1]."
+        services.answerer.generator = ScriptedGenerator(reply)
+        response = client.post("/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"})
+        events = _events(response)
+        sentences = [data["text"] for kind, data in events if kind == "sentence"]
+        done = events[-1][1]
+        assert len(sentences) == 2 and not done["abstained"]
+        assert done["answer"] == " ".join(sentences)
+        assert "300" not in done["answer"]
+        [dropped] = done["dropped_sentences"]
+        assert (
+            dropped["sentence"] == "Le maire a 300 ans." and dropped["failed_check"] == "hard_facts"
+        )
 
 
 def test_follow_up_in_a_session_is_logged(open_gate: tuple[TestClient, Services]) -> None:
@@ -196,13 +216,14 @@ def test_a_client_leaving_mid_stream_frees_the_model(
         with httpx.stream("POST", f"{base}/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"},
                           timeout=120) as response:  # fmt: skip
             for line in response.iter_lines():
-                if line.startswith("event: token"):
-                    break  # the resident closes the widget while the answer streams
+                if line.startswith("event: session"):
+                    break  # the resident closes the widget while the answer is written
         queue = services.generator.queue
         assert isinstance(queue, RequestQueue)
-        deadline = time.monotonic() + 30
-        while queue.is_full() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        for busy in (True, False):  # the model takes the answer up, then is freed
+            deadline = time.monotonic() + 30
+            while queue.is_full() != busy and time.monotonic() < deadline:
+                time.sleep(0.01)
         after = httpx.post(f"{base}/api/chat", json={"message": "Bonjour"}, timeout=120)
         assert after.status_code == 200  # with queue_size=0, a lock left held would answer 503
     finally:

@@ -69,6 +69,6 @@ def test_an_unreachable_server_is_a_503_with_advice(models_dir: Path, tmp_path: 
     )
     with TestClient(create_app(settings, build_services(settings, search))) as client:
         response = client.post("/api/chat", json={"message": "Qu'est-ce que Guichet ?"})
-        assert response.status_code == 503 and "inference server" in response.json()["detail"]
+        assert response.status_code == 503 and "serveur d'inférence" in response.json()["detail"]
         streamed = client.post("/api/chat/stream", json={"message": "Qu'est-ce que Guichet ?"})
         assert '"status": 503' in streamed.text and "event: error" in streamed.text

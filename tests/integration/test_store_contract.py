@@ -96,7 +96,7 @@ def an_answer(session_id: str, **changes: Any) -> AnswerRecord:
         citations=[{"n": 1, "source_id": "dechets", "title": "Déchets", "url": "", "supported": True}],
         citation_check={"cited": [1], "unsupported": 0, "uncited": 0, "sentences": []},
         prompt_version="answer-v3",
-        model="qwen2.5-1.5b-instruct-q4_k_m",
+        model="qwen2.5-coder-1.5b-instruct-q4_k_m",
         model_sha256="f" * 64,
         generation={"temperature": 0.1, "max_tokens": 320},
         timings={"total_ms": 4200.0},
@@ -292,6 +292,23 @@ def test_retention_strips_text_at_six_months_and_deletes_audit_records_at_twelve
     with pytest.raises(UnknownAnswerError):
         store.get_answer(answer_id)
     assert store.purge().as_dict()["answers_deleted"] == 0
+
+
+def test_dropped_sentences_are_redacted_and_stripped_with_the_text(world: World) -> None:
+    store, clock = world.store, world.clock
+    session = store.new_session()
+    dropped = {"sentence": "Écrivez à jean.dupont@example.org [1].", "sources": [1],
+               "passed": False, "failed_check": "hard_facts", "detail": "", "scores": {}}  # fmt: skip
+    check = {"cited": [1], "unsupported": 0, "uncited": 0, "sentences": [], "verdicts": [dropped]}
+    answer_id = store.record(an_answer(session, citation_check=check))
+    [kept] = store.get_answer(answer_id)["citation_check"]["verdicts"]
+    assert (
+        "jean.dupont@example.org" not in kept["sentence"] and kept["failed_check"] == "hard_facts"
+    )
+    clock.advance(184)
+    store.purge()
+    [stripped] = store.get_answer(answer_id)["citation_check"]["verdicts"]
+    assert stripped["sentence"] is None and stripped["failed_check"] == "hard_facts"
 
 
 def test_an_active_conversation_keeps_only_its_recent_text(world: World) -> None:

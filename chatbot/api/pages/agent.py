@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from chatbot.answering.gate import CHECK_LABELS
 from chatbot.answering.pipeline import Answer
 from chatbot.api.deps import ServicesDep
 from chatbot.api.pages.communes import commune_names
@@ -47,6 +48,14 @@ def answer_view(answer: Answer) -> dict[str, Any]:
             {"n": c.n, "title": c.title, "supported": c.supported} for c in answer.citations
         ],
         "passages": [p.as_json(n) for n, p in enumerate(answer.passages, start=1)],
+        "dropped": [
+            {
+                "sentence": v.sentence,
+                "check": CHECK_LABELS.get(v.failed_check or "", ""),
+                "detail": v.detail,
+            }
+            for v in answer.dropped
+        ],
     }
 
 

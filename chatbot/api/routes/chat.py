@@ -11,7 +11,7 @@ import anyio
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from chatbot.answering.pipeline import Token
+from chatbot.answering.pipeline import Sentence
 from chatbot.api.deps import ServicesDep
 from chatbot.api.errors import public_message, status_for
 from chatbot.api.schemas import ChatRequest, ChatResponse
@@ -54,18 +54,25 @@ def _sse(event: str, data: Any) -> str:
 
 @router.post(
     "/api/chat/stream",
-    responses={200: {"content": {"text/event-stream": {}}, "description": "token*, sources, done"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "session, sentence* (each verified before it is sent), sources, done",
+        }
+    },
 )
 def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
-    """The same answer as Server-Sent Events: `token` events, then `sources`, then `done`."""
+    """The same answer as Server-Sent Events: `session`, then a `sentence` event for each
+    sentence once it passed verification, then `sources` and `done` (whose `answer` is
+    authoritative: a decline replaces the sentences shown before it)."""
     turn = services.conversations.open(body.message, body.session_id)
 
     def events() -> Generator[str, None, None]:
         yield _sse("session", {"session_id": turn.session_id})
         try:
             for event in services.conversations.stream(turn):
-                if isinstance(event, Token):
-                    yield _sse("token", {"text": event.text})
+                if isinstance(event, Sentence):
+                    yield _sse("sentence", {"text": event.text})
                 else:
                     payload = event.payload()
                     yield _sse("sources", payload["citations"])

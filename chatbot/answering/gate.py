@@ -1,0 +1,264 @@
+"""The gate between the model and the resident: the one place that decides what is shown.
+
+The model's text arrives piece by piece. The gate holds it until a sentence ends, cleans its
+[n] markers, attributes an uncited claim to the passage that supports it best, runs the verifier
+(hard facts, polarity, support, and the model's entailment when enabled) and the output safety
+filter, and only then releases the sentence. A sentence that fails is dropped, with its verdict
+kept for the agent console and the audit record. Sentences that claim nothing ("Voici :") are
+held until a verified claim follows them, so that an answer whose every claim failed shows
+nothing at all: the pipeline then declines with the right contact.
+
+With the entailment check on, the model that would judge a sentence is the one still writing
+the answer, so every sentence waits for the end of generation and is released then.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from chatbot.answering.citations import (
+    CheckedSentence,
+    CitationCheck,
+    clean_markers,
+    cosine,
+    lexical_support,
+    split_claims,
+)
+from chatbot.answering.prompts import NO_ANSWER
+from chatbot.domain import Passage
+from chatbot.ports import QueryEmbedder
+from chatbot.text.sentences import is_claim, split_sentences
+from chatbot.verification.entailment import EntailmentScorer
+from chatbot.verification.facts import missing_facts
+from chatbot.verification.verifier import SentenceVerdict, VerifierConfig, verify_sentence
+
+_MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+_FINISHED = re.compile(r"([.!?…]|\[\d+\])[»\"')\]]*$")
+_TRAILING = re.compile(r"([.!?…:;]+[»\"')\]]*)$")
+
+CHECK_LABELS = {
+    "no_citation": "aucune source citée",
+    "hard_facts": "chiffre, date ou contact absent de la source",
+    "polarity": "négation, restriction ou condition différente de la source",
+    "support": "trop peu appuyée par la source",
+    "entailment": "le modèle vérificateur ne la trouve pas dans la source",
+    "safety": "retirée par la politique de sécurité",
+    "no_answer": "le modèle dit ne pas trouver de réponse",
+    "unfinished": "phrase inachevée (réponse coupée)",
+    "error": "erreur pendant la vérification (jamais montrée)",
+}
+"""What each failed check means, for agents and the ethics committee."""
+
+OutputFilter = Callable[[str], tuple[str | None, list[str]]]
+"""A sentence in, the sentence to show (None: drop it) and what was found, out."""
+
+
+@dataclass(frozen=True)
+class ShownSentence:
+    """A verified sentence, as the resident reads it (with its [n] markers)."""
+
+    text: str
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """How the gate judges sentences."""
+
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    support_threshold: float = 0.45
+    lexical_weight: float = 0.5  # 0 for answers in another language than their French sources
+
+
+class SentenceGate:
+    """Releases an answer sentence by sentence, each one verified first."""
+
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        config: GateConfig,
+        embedder: QueryEmbedder | None = None,
+        scorer: EntailmentScorer | None = None,
+        output_filter: OutputFilter | None = None,
+        language: str | None = None,
+    ) -> None:
+        self.passages = list(passages)
+        self.texts = [p.chunk.text for p in self.passages]
+        self.config = config
+        self.embedder = embedder
+        self.scorer = scorer
+        self.output_filter = output_filter
+        self.language = language
+        self.verdicts: list[SentenceVerdict] = []
+        self.shown: list[ShownSentence] = []
+        self.checked: list[CheckedSentence] = []
+        self.removed_markers = 0
+        self._buffer = ""
+        self._held: list[tuple[ShownSentence, CheckedSentence]] = []
+        self._deferred: list[tuple[str, tuple[int, ...], bool]] = []
+        self._passage_vectors: list[list[float]] | None = None
+
+    # -- Feeding ---------------------------------------------------------------------------------
+
+    def feed(self, piece: str) -> list[ShownSentence]:
+        """Add generated text; return the sentences released by it."""
+        self._buffer += piece
+        sentences = split_sentences(self._buffer)
+        if len(sentences) < 2 or not _says_something(sentences[-1]):
+            return []
+        last = self._buffer.rfind(sentences[-1])
+        complete, self._buffer = self._buffer[:last], self._buffer[last:]
+        return self._judge(complete)
+
+    def finish(self, cut_short: bool = False) -> list[ShownSentence]:
+        """The end of generation: judge what is left, and run deferred checks. When the model
+        was cut short (token limit, loop), an unfinished last sentence is dropped, not shown."""
+        rest, self._buffer = self._buffer, ""
+        if cut_short and rest.strip() and not _FINISHED.search(rest.strip()):
+            self.verdicts.append(SentenceVerdict(rest.strip(), (), False, "unfinished",
+                                                 "the model was cut short mid-sentence"))  # fmt: skip
+            rest = ""
+        released = self._judge(rest)
+        if self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for sentence, sources, attributed in deferred:
+                released += self._verify(sentence, sources, attributed, self.scorer)
+        if self.answered:
+            released += self._release_held()
+        return released
+
+    # -- What came out ---------------------------------------------------------------------------
+
+    @property
+    def answered(self) -> bool:
+        """Whether at least one claim passed verification."""
+        return any(is_claim(s.text) or _has_facts(s.text) for s in self.checked)
+
+    @property
+    def text(self) -> str:
+        """The shown answer."""
+        return " ".join(s.text for s in self.shown)
+
+    @property
+    def dropped(self) -> list[SentenceVerdict]:
+        """The sentences that were not shown, with why."""
+        return [v for v in self.verdicts if not v.passed]
+
+    def citation_check(self) -> CitationCheck:
+        """The shown sentences as the citation check reports them."""
+        cited = tuple(dict.fromkeys(n for s in self.checked for n in s.sources))
+        return CitationCheck(self.text, tuple(self.checked), cited, self.removed_markers)
+
+    # -- Judging ---------------------------------------------------------------------------------
+
+    def _judge(self, text: str) -> list[ShownSentence]:
+        cleaned, removed = clean_markers(text, len(self.passages))
+        self.removed_markers += removed
+        released: list[ShownSentence] = []
+        for sentence, sources in split_claims(cleaned):
+            if NO_ANSWER in sentence:  # the model's "not found" marker is never shown
+                self.verdicts.append(SentenceVerdict(sentence, sources, False, "no_answer",
+                                                     "the model found no answer"))  # fmt: skip
+                continue
+            attributed = False
+            if not sources:
+                sources, attributed = self._attribute(sentence)
+            if self.scorer is not None:  # the model is still busy writing: verify at the end
+                self._deferred.append((sentence, sources, attributed))
+                continue
+            released += self._verify(sentence, sources, attributed, None)
+        return released
+
+    def _verify(
+        self,
+        sentence: str,
+        sources: tuple[int, ...],
+        attributed: bool,
+        scorer: EntailmentScorer | None,
+    ) -> list[ShownSentence]:
+        support = self._support(sentence, sources) if sources else None
+        verdict = verify_sentence(
+            sentence, sources, self.passages, support, scorer, self.config.verifier, self.language
+        )
+        shown_text = _with_markers(sentence, verdict.sources)
+        if verdict.passed and self.output_filter is not None:
+            kept, findings = self.output_filter(shown_text)
+            if kept is None:
+                verdict = SentenceVerdict(sentence, verdict.sources, False, "safety",
+                                          "; ".join(findings), verdict.scores)  # fmt: skip
+            else:
+                shown_text = kept
+        self.verdicts.append(verdict)
+        if not verdict.passed:
+            return []
+        shown = ShownSentence(shown_text, verdict.sources)
+        checked = CheckedSentence(sentence, verdict.sources, support, True if sources else None,
+                                  attributed=attributed)  # fmt: skip
+        if not (is_claim(sentence) or _has_facts(sentence)):
+            self._held.append((shown, checked))
+            return []
+        self._held.append((shown, checked))
+        return self._release_held()
+
+    def _release_held(self) -> list[ShownSentence]:
+        held, self._held = self._held, []
+        for shown, checked in held:
+            self.shown.append(shown)
+            self.checked.append(checked)
+        return [shown for shown, _ in held]
+
+    def _attribute(self, sentence: str) -> tuple[tuple[int, ...], bool]:
+        """An uncited claim goes to the passage that supports it best, if one clears the bar."""
+        if not self.passages or not is_claim(sentence):
+            return (), False
+        scores = [self._support(sentence, (n,)) for n in range(1, len(self.passages) + 1)]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        if scores[best] < self.config.support_threshold:
+            return (), False
+        return (best + 1,), True
+
+    def _support(self, sentence: str, sources: Sequence[int]) -> float:
+        """Word overlap and meaning similarity with the best of the cited passages."""
+        weight = self.config.lexical_weight
+        vectors = self._vectors(sentence)
+        best = 0.0
+        for n in sources:
+            lexical = lexical_support(sentence, self.texts[n - 1])
+            if vectors is None:
+                score = lexical
+            else:
+                sentence_vector, passage_vectors = vectors
+                similarity = cosine(sentence_vector, passage_vectors[n - 1])
+                score = weight * lexical + (1 - weight) * similarity
+            best = max(best, score)
+        return best
+
+    def _vectors(self, sentence: str) -> tuple[list[float], list[list[float]]] | None:
+        if self.embedder is None:
+            return None
+        if self._passage_vectors is None:
+            self._passage_vectors = self.embedder.embed_queries(self.texts)
+        [vector] = self.embedder.embed_queries([sentence])
+        return vector, self._passage_vectors
+
+
+def _says_something(sentence: str) -> bool:
+    """Whether a sentence has begun: more than markers and spaces."""
+    return any(c.isalnum() for c in _MARKERS.sub("", sentence))
+
+
+def _has_facts(sentence: str) -> bool:
+    return bool(missing_facts(sentence, "", names=False))
+
+
+def _with_markers(sentence: str, sources: Sequence[int]) -> str:
+    """The sentence with its markers before its final punctuation: "Ouvert le lundi [1]."."""
+    if not sources:
+        return sentence
+    markers = "".join(f"[{n}]" for n in sources)
+    match = _TRAILING.search(sentence)
+    if match is None:
+        return f"{sentence} {markers}"
+    return f"{sentence[: match.start()].rstrip()} {markers}{match.group(1)}"
