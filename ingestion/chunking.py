@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chatbot.domain import Block
 from chatbot.text.sentences import split_sentences as split_sentences  # re-exported
+from ingestion.loaders.tables import is_markdown_table, split_markdown_table
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def _pack(parts: Sequence[str], size: int, overlap: int) -> Iterator[str]:
     for part in parts:
         if len(part) <= size:
             pieces.append(part)
+            continue
+        if is_markdown_table(part):  # cut between rows, the header repeated in each piece
+            pieces.extend(split_markdown_table(part, size))
             continue
         for sentence in split_sentences(part):
             pieces.extend(_split_long(sentence, size) if len(sentence) > size else [sentence])

@@ -9,6 +9,7 @@ from bs4.element import NavigableString, Tag
 
 from chatbot.domain import LoadedDocument
 from ingestion.loaders.common import BlockCollector, clean, title_from_path
+from ingestion.loaders.tables import html_table_rows, markdown_table
 from ingestion.loaders.text import read_text
 
 _DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template",
@@ -20,7 +21,12 @@ _CONTAINERS = {"div", "section", "article", "main", "body", "td", "th"}
 
 def load_html(path: Path) -> LoadedDocument:
     """Parse an HTML file into blocks under its h1–h6 headings."""
-    soup = BeautifulSoup(read_text(path), "lxml")
+    return parse_html(read_text(path), title_from_path(path))
+
+
+def parse_html(markup: str, fallback_title: str = "") -> LoadedDocument:
+    """Parse HTML text into blocks under its h1–h6 headings; tables become Markdown tables."""
+    soup = BeautifulSoup(markup, "lxml")
     page_title = clean(soup.title.get_text(" ")) if soup.title else ""
     for tag in soup.find_all(_DROP):
         tag.decompose()
@@ -28,7 +34,7 @@ def load_html(path: Path) -> LoadedDocument:
     collector = BlockCollector()
     first_h1 = root.find("h1") if isinstance(root, Tag) else None
     collector.title = (
-        (clean(first_h1.get_text(" ")) if first_h1 else "") or page_title or title_from_path(path)
+        (clean(first_h1.get_text(" ")) if first_h1 else "") or page_title or fallback_title
     )
     if isinstance(root, Tag):
         _walk(root, collector)
@@ -49,6 +55,9 @@ def _walk(node: Tag, collector: BlockCollector) -> None:
             loose.clear()
         if child.name in _HEADINGS:
             collector.heading(_HEADINGS[child.name], child.get_text(" "))
+        elif child.name == "table" and not child.find("table"):
+            rows, header_rows = html_table_rows(child)
+            collector.add(markdown_table(rows, header_rows))
         elif child.name == "tr":
             cells = [clean(cell.get_text(" ")) for cell in child.find_all(["th", "td"])]
             collector.add(" | ".join(cell for cell in cells if cell))
