@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from chatbot.answering.contacts import ContactBook, load_contacts
+from chatbot.answering.extractive import ExtractiveGenerator
 from chatbot.answering.pipeline import Answerer, AnsweringConfig
 from chatbot.answering.turns import ConversationService, TurnLimits
 from chatbot.generation.llamacpp import LlamaCppGenerator
@@ -40,6 +41,7 @@ from chatbot.verification.entailment import EntailmentScorer, ModelEntailmentSco
 from chatbot.verification.verifier import VerifierConfig
 
 if TYPE_CHECKING:
+    from ingestion.crawl.scheduler import CrawlScheduler
     from ingestion.pipeline import Ingester
 
 
@@ -124,6 +126,8 @@ def build_generator(settings: Settings) -> Generator:
     if settings.llm_backend == "openai":
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         return OpenAICompatibleGenerator(settings.llm_base_url, settings.llm_model, key)
+    if settings.llm_backend == "extractive":
+        return ExtractiveGenerator()
     queue = RequestQueue(settings.queue_size, settings.queue_timeout_s)
     return LlamaCppGenerator(
         model_path(settings, "llm"),
@@ -258,15 +262,25 @@ class Services:
     storage: Storage
     conversations: ConversationService
     retention: RetentionScheduler
+    crawl: CrawlScheduler
 
     @property
     def store(self) -> ConversationStore:
         """The conversation store (sessions, answers, residents' rights, retention)."""
         return self.storage.conversations
 
+    def start(self) -> None:
+        """Make a served instance ready: the safety classifier's examples embedded before the
+        first resident asks, then the purge and crawl schedules."""
+        if self.answerer.safety is not None:
+            self.answerer.safety.classifier.warm_up()
+        self.retention.start()
+        self.crawl.start()
+
     def close(self) -> None:
         """Release the index, the database and the model (or its HTTP client)."""
         self.retention.stop()
+        self.crawl.stop()
         self.search.close()
         self.storage.close()
         self.generator.close()
@@ -294,4 +308,12 @@ def build_services(settings: Settings, search: SearchServices | None = None) -> 
         llm_sha256(settings),
     )  # fmt: skip
     retention = build_retention(settings, storage.conversations)
-    return Services(settings, search, generator, answerer, storage, conversations, retention)
+    crawl = build_crawl_schedule(settings, search)
+    return Services(settings, search, generator, answerer, storage, conversations, retention, crawl)
+
+
+def build_crawl_schedule(settings: Settings, search: SearchServices) -> CrawlScheduler:
+    """The service's own re-crawl of its sources (off unless sources and an interval are set)."""
+    from ingestion.crawl.scheduler import build_crawl_scheduler
+
+    return build_crawl_scheduler(settings, search.index, search.embedder, search.encoder)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -75,6 +77,11 @@ class QdrantIndex:
         self.collection = collection
         self.dimension = dimension
         self._where = where
+        # The embedded client is not made for threads: the service's request threads and its
+        # crawl schedule take turns. A server handles concurrent calls itself.
+        self._lock: AbstractContextManager[Any] = (
+            nullcontext() if where.startswith(("http://", "https://")) else threading.RLock()
+        )
 
     @classmethod
     def open(cls, settings: Settings, embedder_name: str, dimension: int) -> QdrantIndex:
@@ -92,7 +99,8 @@ class QdrantIndex:
     def _call(self, action: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a client call, turning connection failures into an actionable error."""
         try:
-            return function(*args, **kwargs)
+            with self._lock:
+                return function(*args, **kwargs)
         except GuichetError:
             raise
         except Exception as error:

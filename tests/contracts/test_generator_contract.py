@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.domain import QueueFullError
+from chatbot.answering.extractive import ExtractiveGenerator
+from chatbot.answering.prompts import build_prompt
+from chatbot.domain import Chunk, Passage, QueueFullError, SourceInfo
 from chatbot.generation.llamacpp import LlamaCppGenerator
 from chatbot.generation.local_server import LocalLlamaServer
 from chatbot.generation.openai_compatible import OpenAICompatibleGenerator
@@ -18,7 +20,12 @@ from chatbot.ports import GenerationOptions, Generator
 from tests.conftest import require_models
 from tests.fakes import ScriptedGenerator
 
-MESSAGES = [{"role": "user", "content": "Dis bonjour en une phrase."}]
+MESSAGES = [{"role": "user", "content": build_prompt(
+    "Quand ouvre la piscine ?",
+    [Passage(Chunk("c1", SourceInfo("piscine", "Piscine"), 0,
+                   "La piscine ouvre le samedi à 10 heures. Le bassin ferme en août."), 0.1)],
+    "fr", "l'agglomération",
+).messages[-1]["content"]}]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +35,7 @@ def llama_server(models_dir: Path) -> Iterator[str]:
         yield running.url
 
 
-@pytest.fixture(params=["llama_cpp", "openai_compatible", "scripted"])
+@pytest.fixture(params=["llama_cpp", "openai_compatible", "extractive", "scripted"])
 def generator(request: pytest.FixtureRequest, models_dir: Path) -> Iterator[Generator]:
     built: Generator
     if request.param == "llama_cpp":
@@ -38,6 +45,8 @@ def generator(request: pytest.FixtureRequest, models_dir: Path) -> Iterator[Gene
         )
     elif request.param == "openai_compatible":
         built = OpenAICompatibleGenerator(request.getfixturevalue("llama_server"), "smollm2")
+    elif request.param == "extractive":
+        built = ExtractiveGenerator()
     else:
         built = ScriptedGenerator(*["Bonjour à toutes et à tous, bienvenue au guichet."] * 3)
     yield built
