@@ -29,6 +29,7 @@ from chatbot.answering.citations import (
 from chatbot.answering.prompts import NO_ANSWER
 from chatbot.domain import Passage
 from chatbot.ports import QueryEmbedder
+from chatbot.text.language import detect_language
 from chatbot.text.sentences import is_claim, split_sentences
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.facts import missing_facts
@@ -47,6 +48,7 @@ CHECK_LABELS = {
     "safety": "retirée par la politique de sécurité",
     "no_answer": "le modèle dit ne pas trouver de réponse",
     "unfinished": "phrase inachevée (réponse coupée)",
+    "language": "écrite dans une autre langue que celle de l'habitant",
     "error": "erreur pendant la vérification (jamais montrée)",
 }
 """What each failed check means, for agents and the ethics committee."""
@@ -182,6 +184,9 @@ class SentenceGate:
         verdict = verify_sentence(
             sentence, sources, self.passages, support, scorer, self.config.verifier, self.language
         )
+        if verdict.passed and _in_another_language(sentence, self.language):
+            verdict = SentenceVerdict(sentence, verdict.sources, False, "language",
+                                      f"not written in {self.language}", verdict.scores)  # fmt: skip
         shown_text = _with_markers(sentence, verdict.sources)
         if verdict.passed and self.output_filter is not None:
             kept, findings = self.output_filter(shown_text)
@@ -213,16 +218,19 @@ class SentenceGate:
         """An uncited claim goes to the passage that supports it best, if one clears the bar."""
         if not self.passages or not is_claim(sentence):
             return (), False
-        scores = [self._support(sentence, (n,)) for n in range(1, len(self.passages) + 1)]
+        scores = [self._support(sentence, (n,)) or 0.0 for n in range(1, len(self.passages) + 1)]
         best = max(range(len(scores)), key=scores.__getitem__)
         if scores[best] < self.config.support_threshold:
             return (), False
         return (best + 1,), True
 
-    def _support(self, sentence: str, sources: Sequence[int]) -> float:
-        """Word overlap and meaning similarity with the best of the cited passages."""
+    def _support(self, sentence: str, sources: Sequence[int]) -> float | None:
+        """Word overlap and meaning similarity with the best of the cited passages (None when
+        neither can tell: another language than the sources' and no embedder)."""
         weight = self.config.lexical_weight
         vectors = self._vectors(sentence)
+        if vectors is None and weight == 0:
+            return None
         best = 0.0
         for n in sources:
             lexical = lexical_support(sentence, self.texts[n - 1])
@@ -242,6 +250,14 @@ class SentenceGate:
             self._passage_vectors = self.embedder.embed_queries(self.texts)
         [vector] = self.embedder.embed_queries([sentence])
         return vector, self._passage_vectors
+
+
+def _in_another_language(sentence: str, language: str | None) -> bool:
+    """Whether a sentence long enough to tell is written in another language than expected
+    (a French source copied back to a resident who wrote in Spanish)."""
+    if language is None or len(sentence.split()) < 6:
+        return False
+    return detect_language(sentence, default=language) != language
 
 
 def _says_something(sentence: str) -> bool:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Generator as Coroutine
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from chatbot.answering.citations import CitationCheck, best_excerpt, lexical_support
 from chatbot.answering.contacts import Contact, ContactBook
@@ -28,18 +28,20 @@ from chatbot.answering.prompts import (
     leaks_rules,
     new_canary,
     says_no_answer,
+    translate_messages,
 )
 from chatbot.domain import GuichetError, Passage, SearchFilters
-from chatbot.ports import GenerationOptions, Generator, QueryEmbedder, Retriever
+from chatbot.ports import GenerationOptions, Generator, Message, QueryEmbedder, Retriever
 from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy, filter_answer
 from chatbot.safety.rules import answer_side_rule
-from chatbot.text.language import detect_language
+from chatbot.text.language import LANGUAGE_NAMES, detect_language
 from chatbot.text.lexical import tokenize
 from chatbot.text.sentences import split_sentences
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig
 
 History = Sequence[tuple[str, str]]
+Style = Literal["standard", "simple"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Answer:
     instructions_removed: int = 0
     groundedness: float | None = None  # online score, see CitationCheck.groundedness
     verdicts: tuple[SentenceVerdict, ...] = ()  # every sentence the model wrote, shown or not
+    search_question: str = ""  # what retrieval searched for (French, for other languages)
 
     @property
     def dropped(self) -> tuple[SentenceVerdict, ...]:
@@ -138,16 +141,24 @@ class Answerer:
         self.canary = new_canary()  # one per process, so that the rules' prefix stays cacheable
 
     def answer(
-        self, question: str, history: History = (), filters: SearchFilters | None = None
+        self,
+        question: str,
+        history: History = (),
+        filters: SearchFilters | None = None,
+        style: Style = "standard",
     ) -> Answer:
         """The full answer (consumes the stream)."""
-        for event in self.stream(question, history, filters):
+        for event in self.stream(question, history, filters, style):
             if isinstance(event, Answer):
                 return event
         raise GuichetError("La réponse n'a pas pu être produite. Réessayez.")  # pragma: no cover
 
     def stream(
-        self, question: str, history: History = (), filters: SearchFilters | None = None
+        self,
+        question: str,
+        history: History = (),
+        filters: SearchFilters | None = None,
+        style: Style = "standard",
     ) -> Iterator[Sentence | Answer]:
         """Yield the answer's verified sentences as they pass, then the Answer (authoritative:
         when it declines, the sentences streamed before are to be replaced by its text)."""
@@ -163,7 +174,12 @@ class Answerer:
             return
         run.standalone = self.condense(question, history) if history else question
         run.clock.mark("condense_ms")
-        run.retrieved = self.retriever.search(run.standalone, self.config.candidates, filters)
+        # The documents are French: a question in another language is searched in French.
+        run.searched = (
+            run.standalone if run.language == SOURCE_LANGUAGE else self.translate(run.standalone)
+        )
+        run.clock.mark("translation_ms")
+        run.retrieved = self.retriever.search(run.searched, self.config.candidates, filters)
         run.clock.mark("retrieval_ms")
         threshold = self.config.relevance_threshold
         relevant = [p for p in run.retrieved if (p.dense_score or 0.0) >= threshold]
@@ -172,19 +188,25 @@ class Answerer:
             return
         candidates = relevant[: self.config.context_passages]
         run.shown, run.instructions_removed = select_context(
-            candidates, run.standalone, self.config.context_chars
+            candidates, run.searched, self.config.context_chars
         )
         if not run.shown:
             yield self._decline("no_relevant_sources", run)
             return
-        prompt = build_prompt(
-            run.standalone, run.shown, run.language, self.config.authority, history, self.canary
-        )
-        gate = self._gate(run.shown, run.language)
+        prompt = build_prompt(run.standalone, run.shown, run.language, self.config.authority,
+                              history, self.canary, style)  # fmt: skip
         options = self.config.generation
         if self.config.citation_grammar:
             options = replace(options, grammar=citation_grammar(len(run.shown)))
+        gate = self._gate(run.shown, run.language)
         text, run.tokens, leaked = yield from self._generate(prompt, options, run.clock, gate)
+        if not gate.answered and not leaked and _wrong_language(gate):
+            # Written in another language than the resident's: once more, then decline.
+            prompt = replace(prompt, messages=_insist_on_language(prompt.messages, run.language))
+            retry = self._gate(run.shown, run.language)
+            more, tokens, leaked = yield from self._generate(prompt, options, run.clock, retry)
+            retry.verdicts[:0] = gate.verdicts  # the first attempt's verdicts stay in the audit
+            text, run.tokens, gate = more, run.tokens + tokens, retry
         run.clock.mark("verification_ms")
         run.verdicts = tuple(gate.verdicts)
         if leaked or leaks_rules(text, prompt):
@@ -285,6 +307,17 @@ class Answerer:
                 yield Sentence(shown.text)
         return text, tokens, leaked
 
+    def translate(self, question: str) -> str:
+        """A French rendering of a question, for retrieval (the question itself when the model
+        gives nothing usable)."""
+        options = GenerationOptions(max_tokens=80, temperature=0.0, timeout_s=20.0)
+        pieces = list(self.generator.stream(translate_messages(question), options))
+        lines = "".join(pieces).strip().splitlines()
+        rendered = lines[0].strip(" \"'«»") if lines else ""
+        if not rendered or len(rendered) > 3 * len(question) + 40:
+            return question
+        return rendered
+
     def condense(self, question: str, history: History) -> str:
         """A follow-up rewritten to stand alone (falls back to joining it to the last question)."""
         fallback = f"{history[-1][0]} {question}"
@@ -309,6 +342,20 @@ def _complete_rewrite(rewritten: str, question: str) -> bool:
     return len(words) >= max(2, len(set(tokenize(question)))) and not rewritten.endswith(
         (" la", " le", " les", " de", " des", " du", " l'", " d'")
     )
+
+
+def _wrong_language(gate: SentenceGate) -> bool:
+    """Whether sentences were dropped for being written in another language."""
+    return any(v.failed_check == "language" for v in gate.verdicts)
+
+
+def _insist_on_language(messages: Sequence[Message], language: str) -> list[Message]:
+    name = LANGUAGE_NAMES.get(language, LANGUAGE_NAMES["fr"])
+    last = messages[-1]
+    insisted = (
+        f"{last['content']}\n\nIMPORTANT : écris toute la réponse en {name}, pas en français."
+    )
+    return [*messages[:-1], {**last, "content": insisted}]
 
 
 def _decline_reason(text: str, gate: SentenceGate) -> str:
@@ -349,6 +396,7 @@ class _Run:
     question: str
     language: str
     standalone: str = ""
+    searched: str = ""  # what retrieval was given: the standalone question, in French
     retrieved: Sequence[Passage] = ()
     shown: Sequence[Passage] = ()
     tokens: int = 0
@@ -371,6 +419,7 @@ class _Run:
             text=text, language=self.language, abstained=reason is not None, reason=reason,
             citations=citations, passages=tuple(self.shown), retrieved=tuple(self.retrieved),
             standalone_question=self.standalone or self.question, check=check, contact=contact,
+            search_question=self.searched or self.standalone or self.question,
             timings=self.clock.finish(), tokens=self.tokens, model=model,
             instructions_removed=self.instructions_removed, groundedness=groundedness,
             verdicts=self.verdicts,

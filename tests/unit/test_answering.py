@@ -95,13 +95,37 @@ def test_an_answer_with_no_support_is_declined() -> None:
     assert result.abstained and result.reason == "unsupported_answer"
 
 
-def test_english_question_gets_an_english_prompt_and_message() -> None:
-    generator = ScriptedGenerator("The pool opens from Tuesday to Sunday [1].")
-    result = answerer(generator).answer("What are the opening hours of the swimming pool?")
-    assert result.language == "en"
-    assert generator.prompts[0][-1]["content"].endswith("LANGUE DE LA RÉPONSE : English")
-    declined = answerer(ScriptedGenerator(), []).answer("When is the town hall open?")
+def test_english_question_is_searched_in_french_and_answered_in_english() -> None:
+    generator = ScriptedGenerator(
+        "Quels sont les horaires de la piscine ?", "The pool opens from Tuesday to Sunday [1]."
+    )
+    retriever = FixedRetriever([POOL, WASTE])
+    config = AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5)
+    result = Answerer(retriever, generator, CONTACTS, config).answer(
+        "What are the opening hours of the swimming pool?"
+    )
+    assert result.language == "en" and not result.abstained
+    assert retriever.questions == ["Quels sont les horaires de la piscine ?"]
+    assert result.search_question == "Quels sont les horaires de la piscine ?"
+    assert generator.prompts[1][-1]["content"].endswith("LANGUE DE LA RÉPONSE : English")
+    assert "What are the opening hours" in generator.prompts[1][-1]["content"]
+    declined = answerer(ScriptedGenerator("Quand la mairie ouvre-t-elle ?"), []).answer(
+        "When is the town hall open?"
+    )
     assert declined.text.startswith("I could not find")
+
+
+def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> None:
+    generator = ScriptedGenerator(
+        "Quels sont les horaires de la piscine ?",
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+        "La piscina abre de martes a domingo, de 10 h a 19 h [1].",
+    )
+    result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
+    assert result.language == "es" and not result.abstained
+    assert result.text == "La piscina abre de martes a domingo, de 10 h a 19 h [1]."
+    assert [v.failed_check for v in result.dropped] == ["language"]
+    assert "IMPORTANT" in generator.prompts[2][-1]["content"]
 
 
 def test_follow_up_is_rewritten_before_retrieval() -> None:
