@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: run test install install-dev models lint format typecheck bench eval clean
+.PHONY: run test install install-dev models lint format typecheck bench eval fuzz clean
 
 ## run: install, fetch the models, ingest the demo corpus and serve on http://$(HOST):$(PORT)
 run: install
@@ -36,6 +36,10 @@ install-dev:
 
 models: install
 	$(BIN)/guichet models pull --profile $(PROFILE)
+
+## fuzz: a longer Schemathesis campaign on every route (>= 2,000 requests); prints its summary
+fuzz: install-dev
+	$(BIN)/python -m tests.security.fuzzing --examples 90
 
 ## lint: formatting, lint rules, types and the layers' import contracts
 lint: install-dev

@@ -306,10 +306,11 @@ class Settings(BaseSettings):
     )
 
     # Generation
-    llm_backend: Literal["llama_cpp", "openai"] = Field(
+    llm_backend: Literal["llama_cpp", "openai", "extractive"] = Field(
         default="llama_cpp",
         description="'llama_cpp': the model runs in this process; 'openai': any "
-        "OpenAI-compatible server (llama_cpp.server, vLLM, a sovereign API) at llm_base_url.",
+        "OpenAI-compatible server (llama_cpp.server, vLLM, a sovereign API) at llm_base_url; "
+        "'extractive': no model, answers quote the source sentences closest to the question.",
     )
     llm_base_url: str = Field(
         default="http://127.0.0.1:8080/v1",

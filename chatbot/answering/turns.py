@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.answering.pipeline import Answer, Answerer, Sentence
+from chatbot.answering.pipeline import Answer, Answerer, Sentence, Style
 from chatbot.domain import GuichetError, SearchFilters
 from chatbot.generation.queue import RequestQueue, Reservation
 from chatbot.ports import AdmissionQueue
@@ -116,10 +116,12 @@ class ConversationService:
             self.queue.admit()
         return None
 
-    def answer(self, turn: Turn, filters: SearchFilters | None = None) -> AnsweredTurn:
+    def answer(
+        self, turn: Turn, filters: SearchFilters | None = None, style: Style = "standard"
+    ) -> AnsweredTurn:
         """The checked answer to a turn, recorded."""
         final: AnsweredTurn | None = None
-        for event in self.stream(turn, filters):
+        for event in self.stream(turn, filters, style):
             if isinstance(event, AnsweredTurn):
                 final = event
         if final is None:  # pragma: no cover - the pipeline always ends with an Answer
@@ -127,11 +129,11 @@ class ConversationService:
         return final
 
     def stream(
-        self, turn: Turn, filters: SearchFilters | None = None
+        self, turn: Turn, filters: SearchFilters | None = None, style: Style = "standard"
     ) -> Iterator[Sentence | AnsweredTurn]:
         """The answer's events as they come, then the recorded answer (authoritative). The
         model calls use the turn's place in the queue, given back at the end."""
-        events = self.answerer.stream(turn.message, turn.history, filters)
+        events = self.answerer.stream(turn.message, turn.history, filters, style)
         place = turn.reservation
         try:
             while True:
@@ -175,6 +177,7 @@ def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]
         "dropped_sentences": [verdict.as_json() for verdict in answer.dropped],
         "passages": [passage.as_json(n) for n, passage in enumerate(answer.passages, start=1)],
         "standalone_question": answer.standalone_question,
+        "search_question": answer.search_question,
         "model": answer.model,
         "tokens": answer.tokens,
         "timings": answer.timings,

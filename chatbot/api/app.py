@@ -1,8 +1,8 @@
-"""FastAPI application factory: chat, health, search, sources and the page at '/'."""
+"""FastAPI application factory: chat, health, search, sources, the page at '/', and the layers
+every request goes through (error shield, security headers, CORS, body limit)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -13,7 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from chatbot import __version__
 from chatbot.api.deps import ServicesDep
+from chatbot.api.docs import install_docs
 from chatbot.api.errors import install_error_handlers
+from chatbot.api.health import StoreProbe
+from chatbot.api.health import router as health_router
+from chatbot.api.limits import BodyLimit, ErrorShield
+from chatbot.api.logs import install_log_filter
 from chatbot.api.pages.agent import router as agent_pages
 from chatbot.api.pages.audit import router as audit_pages
 from chatbot.api.pages.rendering import install_pages
@@ -21,19 +26,22 @@ from chatbot.api.pages.staff_access import router as staff_sign_in
 from chatbot.api.routes.chat import router as chat_router
 from chatbot.api.routes.privacy import router as privacy_router
 from chatbot.api.routes.staff import router as staff_router
+from chatbot.api.security import SecurityHeaders
 from chatbot.domain import SearchFilters
 from chatbot.settings import Settings
-from chatbot.web.pages import demo_page, widget_script
+from chatbot.web.pages import demo_page, demo_style_hashes, widget_script
+from chatbot.web.templating import render
 from chatbot.wiring import Services, build_services
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     """Build the app; models and index load here, so that errors show before serving."""
+    install_log_filter()
     built = services or build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        built.retention.start()
+        built.start()
         with built:
             yield
 
@@ -42,9 +50,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         version=__version__,
         description="Citizen assistant answering from the authority's own documents, with sources.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: see chatbot.api.docs
+        redoc_url=None,
     )
     app.state.services = built
+    app.state.store_probe = StoreProbe()
     install_error_handlers(app)
+    # Added innermost first: the shield wraps the headers, which wrap CORS, which wraps the limit
+    # (so that a 413 still carries the CORS and security headers).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_origins:  # sites allowed to embed the widget from another origin
         app.add_middleware(
             CORSMiddleware,
@@ -53,6 +67,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             allow_headers=["Content-Type"],
             max_age=600,
         )
+    app.add_middleware(SecurityHeaders, demo_frame_ancestors=tuple(settings.frame_ancestors),
+                       demo_styles=demo_style_hashes())  # fmt: skip
+    app.add_middleware(ErrorShield)
+    app.include_router(health_router)
     app.include_router(chat_router)
     app.include_router(privacy_router)
     app.include_router(staff_router)
@@ -60,30 +78,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(agent_pages)
     app.include_router(audit_pages)
     install_pages(app)  # the consoles' CSS and JS under /static, their sign-in redirects
-
-    @app.get("/api/health", tags=["service"])
-    def health(services: ServicesDep) -> dict[str, Any]:
-        """Whether the model, the embedder and the index are loaded."""
-        queue = services.generator.queue
-        purger = services.retention
-        return {
-            "status": "ok",
-            "version": __version__,
-            "model": services.generator.name,
-            "llm_backend": services.settings.llm_backend,
-            "embedder": services.search.embedder.name,
-            "index": {
-                "collection": services.search.index.collection,
-                "chunks": services.search.index.count(),
-            },
-            "queue": {"waiting": queue.waiting, "size": queue.size} if queue else None,
-            "retention": {
-                "conversation_days": services.settings.conversation_retention_days,
-                "audit_days": services.settings.audit_retention_days,
-                "purges": purger.runs,
-                "last_purge_error": purger.last_error,
-            },
-        }
+    if settings.api_docs:
+        install_docs(app)
 
     @app.get("/api/search", tags=["search"])
     def search(
@@ -97,23 +93,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return [p.as_json() for p in services.search.retriever.search(q, limit, filters)]
 
     @app.get("/sources/{source_id}", response_class=HTMLResponse, tags=["sources"])
-    def source_page(source_id: str, services: ServicesDep) -> str:
-        """A readable copy of an indexed document (for documents without a public URL)."""
+    def source_page(source_id: str, services: ServicesDep) -> HTMLResponse:
+        """A readable copy of an indexed document (for documents without a public URL); its
+        text is escaped, so that the document's own HTML never reaches the page."""
         chunks = services.search.index.document_chunks(source_id)
         if not chunks:
-            raise HTTPException(404, f"Aucun document « {source_id} » dans l'index.")
-        title = html.escape(chunks[0].source.title)
-        parts = []
+            raise HTTPException(404, "Aucun document de ce nom dans l'index.")
+        sections = []
         for chunk in chunks:
             heading = " › ".join(chunk.headings)
             page = f" (page {chunk.page})" if chunk.page else ""
-            if heading or page:
-                parts.append(f"<h2>{html.escape(heading)}{page}</h2>")
-            parts.extend(f"<p>{html.escape(line)}</p>" for line in chunk.text.splitlines())
-        return (
-            f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
-            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-            f"<body><main><h1>{title}</h1>{''.join(parts)}</main></body></html>"
+            sections.append({"heading": heading + page, "lines": chunk.text.splitlines()})
+        source = chunks[0].source
+        return HTMLResponse(
+            render("source.html", title=source.title, url=source.url, sections=sections)
         )
 
     @app.get("/widget.js", include_in_schema=False)

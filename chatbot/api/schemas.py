@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -29,6 +29,11 @@ class ChatRequest(BaseModel):
         default=None,
         max_length=100,
         description="The conversation's id from a previous answer; omit to start a new one.",
+    )
+    style: Literal["standard", "simple"] = Field(
+        default="standard",
+        description="'simple': plain language (short sentences, common words, steps numbered), "
+        "verified like any answer.",
     )
 
 
@@ -118,6 +123,10 @@ class ChatResponse(BaseModel):
     )
     passages: list[PassageOut]
     standalone_question: str
+    search_question: str = Field(
+        description="What retrieval searched for: the question in French when asked in another "
+        "language."
+    )
     model: str
     tokens: int
     timings: dict[str, float]

@@ -21,15 +21,19 @@ def ask(
         str | None, typer.Option("--session", help="Continue this conversation (its session_id).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON object.")] = False,
+    simple: Annotated[
+        bool, typer.Option("--simple", help="Plain language (short sentences, common words).")
+    ] = False,
 ) -> None:
     """Answer a question from the indexed documents, with its sources."""
-    from chatbot.answering.pipeline import Sentence
+    from chatbot.answering.pipeline import Sentence, Style
     from chatbot.wiring import build_services
 
     shown: list[str] = []
     with friendly_errors(), build_services(load_settings()) as services:
         turn = services.conversations.open(question, session)
-        for event in services.conversations.stream(turn):
+        style: Style = "simple" if simple else "standard"
+        for event in services.conversations.stream(turn, style=style):
             if isinstance(event, Sentence):
                 shown.append(event.text)
                 if not as_json:  # each sentence as soon as it passed verification

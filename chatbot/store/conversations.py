@@ -425,7 +425,7 @@ class ConversationStore:
                 .where(answers.c.id == answer_id)
             ).first()
         if row is None:
-            raise UnknownAnswerError(f"Aucune réponse « {answer_id} » (inconnue ou purgée).")
+            raise UnknownAnswerError(f"Aucune réponse « {answer_id[:40]} » (inconnue ou purgée).")
         record = dict(row._mapping)
         record["answer_id"] = record.pop("id")
         record["session"] = record.pop("session_key", None)

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.domain import GuichetError
@@ -25,7 +25,7 @@ from chatbot.store.conversations import (
     ConversationStore,
     utc_now,
 )
-from chatbot.store.tables import access_log, staff_users
+from chatbot.store.tables import access_log, staff_sessions, staff_users
 
 Role = Literal["agent", "auditor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -93,13 +93,14 @@ class StaffDirectory:
         return token
 
     def revoke(self, name: str) -> None:
-        """Disable an account at once (its token stops working)."""
+        """Disable an account at once (its token stops working, its sign-ins end)."""
         with self.engine.begin() as db:
             done = db.execute(
                 update(staff_users)
                 .where(staff_users.c.name == name, staff_users.c.revoked_at.is_(None))
                 .values(revoked_at=self.clock(), token_sha256="revoked:" + secrets.token_hex(24))
             )
+            db.execute(delete(staff_sessions).where(staff_sessions.c.name == name))
         if done.rowcount == 0:
             raise StaffError(f"Aucun compte actif « {name} » (voir guichet users list).")
 

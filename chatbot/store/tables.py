@@ -91,6 +91,22 @@ staff_users = Table(
     Column("revoked_at", DateTime, nullable=True),
 )
 
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True, comment="SHA-256 of the cookie's random id"),
+    Column(
+        "name",
+        String(80),
+        ForeignKey("staff_users.name", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False, index=True),
+)
+
 access_log = Table(
     "access_log",
     metadata,

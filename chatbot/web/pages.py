@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -70,3 +73,20 @@ def demo_page(lang: str) -> str:
     for key, value in texts.items():
         page = page.replace(key, html.escape(value))
     return page
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@cache
+def demo_style_hashes() -> tuple[str, ...]:
+    """CSP hashes of the inline styles the demo page needs (its own <style> and the widget's
+    shadow-DOM stylesheet in the default colour), so that its policy needs no 'unsafe-inline'."""
+    page = _web_file("demo.html")
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    widget = _web_file("widget.js")
+    css = re.search(r"const CSS = `(.*?)`;", widget, re.S)
+    if css:
+        styles.append(css.group(1).replace("${color}", "#000091"))
+    return tuple(_csp_hash(style) for style in styles)

@@ -22,6 +22,15 @@ def sign_in(page: Any, server: dict[str, Any], role: str, target: str) -> None:
     page.wait_for_url(server["url"] + target + "*")
 
 
+def session_cookie(server: dict[str, Any], role: str) -> dict[str, str]:
+    """A staff sign-in opened through /login, as the cookie a browser would hold (the cookie
+    holds a sign-in's random id, never the account's token)."""
+    signed = httpx.post(server["url"] + "/login", data={"token": server[role]}, trust_env=False,
+                        follow_redirects=False)  # fmt: skip
+    assert signed.status_code == 303 and server[role] not in signed.headers["set-cookie"]
+    return {"guichet_staff": signed.cookies["guichet_staff"]}
+
+
 def serious_violations(page: Any) -> list[dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -41,8 +50,11 @@ def test_residents_and_wrong_roles_cannot_reach_the_consoles(
     page.goto(server["url"] + "/audit")
     assert page.get_by_role("heading", name="Accès refusé").is_visible()
     forbidden = httpx.get(server["url"] + "/audit", trust_env=False,
-                          cookies={"guichet_staff": server["agent"]})  # fmt: skip
+                          cookies=session_cookie(server, "agent"))  # fmt: skip
     assert forbidden.status_code == 403
+    as_token = httpx.get(server["url"] + "/agent", trust_env=False, follow_redirects=False,
+                         cookies={"guichet_staff": server["agent"]})  # fmt: skip
+    assert as_token.status_code == 303  # a token in the cookie is no sign-in
     bad = page.context.new_page()
     bad.goto(server["url"] + "/login")
     bad.get_by_label("Jeton").fill("gch_not-a-token")
@@ -104,7 +116,7 @@ def test_the_committee_audits_answers_exports_them_and_sees_the_reports(
     shot(page, "13-audit-record")
 
     csv = httpx.get(server["url"] + "/audit/export.csv?abstained=oui", trust_env=False,
-                    cookies={"guichet_staff": server["auditor"]})  # fmt: skip
+                    cookies=session_cookie(server, "auditor"))  # fmt: skip
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.lstrip("\ufeff").startswith("answer_id,at,session")
 
@@ -132,3 +144,31 @@ def test_the_consoles_start_with_a_skip_link_for_keyboard_users(
     assert page.evaluate("() => document.activeElement.textContent") == "Aller au contenu"
     page.keyboard.press("Enter")
     assert page.evaluate("() => location.hash") == "#contenu"
+
+
+def test_signing_out_ends_the_sign_in_on_the_server(page: Any, server: dict[str, Any]) -> None:
+    sign_in(page, server, "agent", "/agent")
+    kept = next(c for c in page.context.cookies() if c["name"] == "guichet_staff")
+    assert kept["httpOnly"] and kept["sameSite"] == "Strict" and kept["value"] != server["agent"]
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/login")
+    replayed = httpx.get(server["url"] + "/agent", trust_env=False, follow_redirects=False,
+                         cookies={"guichet_staff": kept["value"]})  # fmt: skip
+    assert replayed.status_code == 303  # the copied cookie no longer opens the console
+
+
+def test_the_consoles_run_under_their_content_security_policy(
+    page: Any, server: dict[str, Any]
+) -> None:
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
+    sign_in(page, server, "agent", "/agent")
+    policy = httpx.get(server["url"] + "/login", trust_env=False).headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy
+    page.get_by_label("Question de l'habitant").fill("Comment contacter le DPO ?")
+    page.get_by_role("button", name="Obtenir la réponse").click()
+    page.get_by_role("region", name="Réponse").wait_for()
+    page.get_by_role("button", name="Copier la réponse").click()
+    page.get_by_role("status").filter(has_text="Réponse copiée.").wait_for()  # agent.js ran
+    assert not refused, refused

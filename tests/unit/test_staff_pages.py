@@ -25,6 +25,7 @@ from chatbot.api.pages.staff_access import COOKIE
 from chatbot.api.pages.staff_access import router as sign_in_router
 from chatbot.domain import IndexedDocument
 from chatbot.store.staff import NotAuthenticatedError, StaffUser
+from chatbot.store.staff_sessions import SignedInStaff, csrf_token_for
 from chatbot.web.templating import passage_href, render, safe_href
 from eval.report import write_report
 from tests.fakes import FixedRetriever, passage
@@ -131,6 +132,30 @@ class FakeStaff:
         return users[token]
 
 
+class FakeSessions:
+    """Sign-ins by id: "sid-<account>" once opened (the token never becomes the cookie)."""
+
+    def __init__(self) -> None:
+        self.live = {"sid-agent-1": AGENT, "sid-auditor-1": AUDITOR}
+
+    def open(self, user: StaffUser, policy: Any) -> str:
+        self.live[f"sid-{user.name}"] = user
+        return f"sid-{user.name}"
+
+    def resolve(self, session_id: str | None, policy: Any) -> SignedInStaff:
+        user = self.live.get(session_id or "")
+        if user is None or session_id is None:
+            raise NotAuthenticatedError("Session terminée ou expirée.")
+        return SignedInStaff(user.name, user.role, csrf_token_for(session_id))
+
+    def close(self, session_id: str | None) -> None:
+        self.live.pop(session_id or "", None)
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+AGENT_CSRF = csrf_token_for("sid-agent-1")
+
+
 class FakeIndex:
     def __init__(self) -> None:
         self.reads = 0
@@ -161,10 +186,16 @@ def client(tmp_path: Path) -> TestClient:
     index = FakeIndex()
     reads = SimpleNamespace(view=lambda *args: None)
     services = SimpleNamespace(
-        storage=SimpleNamespace(staff=FakeStaff(), reads=reads),
+        storage=SimpleNamespace(staff=FakeStaff(), sessions=FakeSessions(), reads=reads),
         search=SimpleNamespace(index=index, retriever=FixedRetriever([passage("doc", "Texte")])),
         conversations=FakeConversations(),
-        settings=SimpleNamespace(resolved_reports_dir=tmp_path),
+        settings=SimpleNamespace(
+            resolved_reports_dir=tmp_path,
+            staff_session_hours=12.0,
+            staff_idle_minutes=30.0,
+            secure_cookies=None,
+            trusted_proxies=[],
+        ),
     )
     app = FastAPI()
     for router in (sign_in_router, agent_router, audit_router):
@@ -180,7 +211,9 @@ def test_pages_send_strangers_to_sign_in_and_refuse_the_wrong_role(client: TestC
         assert response.status_code == 303
         assert response.headers["location"] == "/login?next=" + path.replace("/", "%2F")
     assert client.post("/agent/ask", content="question=x").status_code == 303
-    client.cookies.set(COOKIE, "agent-token")
+    client.cookies.set(COOKIE, "agent-token")  # a token is no sign-in
+    assert client.get("/agent").status_code == 303
+    client.cookies.set(COOKIE, "sid-agent-1")
     refused = client.get("/audit/reports")
     assert refused.status_code == 403 and "<h1>Accès refusé</h1>" in refused.text
     assert (
@@ -195,31 +228,38 @@ def test_sign_in_sets_the_cookie_and_refuses_unknown_tokens(client: TestClient) 
     assert 'name="next" value="/audit"' in bad.text
     good = client.post("/login", content="token=agent-token&next=%2Fagent", headers=form)
     assert good.status_code == 303 and good.headers["location"] == "/agent"
-    assert f"{COOKIE}=agent-token" in good.headers["set-cookie"]
+    cookie = good.headers["set-cookie"]
+    assert f"{COOKIE}=sid-agent-1" in cookie and "agent-token" not in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
     for target in ("//evil.example", "/\\evil.example", "https://evil.example"):
         response = client.post("/login", content=f"token=agent-token&next={target}", headers=form)
         assert response.headers["location"] == "/agent"
 
 
 def test_the_agent_asks_and_searches_with_the_communes_read_once(client: TestClient) -> None:
-    client.cookies.set(COOKIE, "agent-token")
+    client.cookies.set(COOKIE, "sid-agent-1")
     search = client.get("/agent", params={"q": "déchets", "commune": "Orsay"})
     assert search.status_code == 200 and "Passages pour « déchets »" in search.text
     assert '<option value="Orsay" selected>Orsay</option>' in search.text
     assert "Bures-sur-Yvette" in search.text and "agent.js" not in search.text
-    answered = client.post("/agent/ask", content="question=Bac+jaune+%3F&commune=")
+    assert f'name="csrf_token" value="{AGENT_CSRF}"' in search.text
+    answered = client.post(
+        "/agent/ask",
+        headers=FORM,
+        content=f"question=Bac+jaune+%3F&commune=&csrf_token={AGENT_CSRF}",
+    )
     assert answered.status_code == 200 and "Réponse &lt;b&gt;[1]&lt;/b&gt;" in answered.text
     assert ">Bac jaune ?</textarea>" in answered.text
     assert '<script src="/static/agent.js" defer></script>' in answered.text
     assert "Score d&#x27;ancrage" not in answered.text  # template text is not escaped twice
     assert 'Score d\'ancrage : <span class="score">0.40</span>' in answered.text
-    empty = client.post("/agent/ask", content="question=+")
+    empty = client.post("/agent/ask", content=f"question=+&csrf_token={AGENT_CSRF}")
     assert empty.status_code == 422 and "Le message est vide" in empty.text
     assert client.app.state.services.search.index.reads == 1  # type: ignore[attr-defined]
 
 
 def test_the_reports_page_draws_its_trend_without_inline_style(client: TestClient) -> None:
-    client.cookies.set(COOKIE, "auditor-token")
+    client.cookies.set(COOKIE, "sid-auditor-1")
     page = client.get("/audit/reports")
     assert page.status_code == 200 and '<svg class="trend" role="img"' in page.text
     assert "faithfulness : 0.71 → 0.82" in page.text
@@ -246,3 +286,35 @@ def test_the_commune_list_is_read_again_only_once_stale() -> None:
     other = FakeIndex()
     communes.names(other)
     assert index.reads == 2 and other.reads == 1
+
+
+def test_a_form_without_its_token_or_from_another_origin_is_refused(client: TestClient) -> None:
+    """(k) SameSite=Strict still sends the cookie from another origin of the same site."""
+    client.cookies.set(COOKIE, "sid-agent-1")
+    body = "question=Bac+jaune+%3F&commune="
+    for headers, content in (
+        (FORM, body),  # no form token
+        (FORM, body + "&csrf_token=" + csrf_token_for("sid-other")),  # another sign-in's token
+        ({**FORM, "Origin": "http://testserver:8001"}, body + f"&csrf_token={AGENT_CSRF}"),
+        ({**FORM, "Origin": "null"}, body + f"&csrf_token={AGENT_CSRF}"),
+        ({**FORM, "Sec-Fetch-Site": "same-site"}, body + f"&csrf_token={AGENT_CSRF}"),
+    ):
+        refused = client.post("/agent/ask", headers=headers, content=content)
+        assert refused.status_code == 403 and "Formulaire refusé" in refused.text, headers
+    same = {**FORM, "Origin": "http://testserver"}
+    assert client.post("/agent/ask", headers=same,
+                       content=body + f"&csrf_token={AGENT_CSRF}").status_code == 200  # fmt: skip
+    foreign_login = client.post("/login", content="token=agent-token", headers={
+        **FORM, "Origin": "https://evil.example"})  # fmt: skip
+    assert foreign_login.status_code == 403
+
+
+def test_signing_out_is_a_form_that_ends_the_sign_in(client: TestClient) -> None:
+    client.cookies.set(COOKIE, "sid-agent-1")
+    page = client.get("/agent")
+    assert '<form class="signed-in" method="post" action="/logout">' in page.text
+    assert client.post("/logout", headers=FORM, content="").status_code == 403  # no token
+    done = client.post("/logout", headers=FORM, content=f"csrf_token={AGENT_CSRF}")
+    assert done.status_code == 303 and done.headers["location"] == "/login"
+    client.cookies.set(COOKIE, "sid-agent-1")
+    assert client.get("/agent").status_code == 303  # ended on the server, not only forgotten

@@ -28,6 +28,17 @@ TREND_METRICS = ("faithfulness", "abstention_accuracy", "citation_precision", "h
                  "groundedness")  # fmt: skip
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that spreadsheet software shows as text: one starting like a formula
+    (= + - @, a tab or a carriage return, or their full-width forms) gets a leading apostrophe."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _filters(params: dict[str, str]) -> AnswerFilters:
     def day(name: str) -> datetime | None:
         try:
@@ -104,7 +115,8 @@ def audit_csv(user: AuditorDep, request: Request, services: ServicesDep) -> Resp
     writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "communes": ";".join(row["communes"])})
+        cells = {**row, "communes": ";".join(row["communes"])}
+        writer.writerow({name: spreadsheet_safe(value) for name, value in cells.items()})
     return Response(
         "\ufeff" + buffer.getvalue(),  # a BOM, so that spreadsheet software reads UTF-8
         media_type="text/csv; charset=utf-8",

@@ -24,7 +24,7 @@ router = APIRouter(tags=["chat"])
 def chat(body: ChatRequest, services: ServicesDep) -> dict[str, Any]:
     """Answer a question from the authority's documents, with numbered citations."""
     turn = services.conversations.open(body.message, body.session_id)
-    return services.conversations.answer(turn).payload()
+    return services.conversations.answer(turn, style=body.style).payload()
 
 
 async def closing_stream(events: Generator[str, None, None]) -> AsyncIterator[str]:
@@ -70,7 +70,7 @@ def chat_stream(body: ChatRequest, services: ServicesDep) -> StreamingResponse:
     def events() -> Generator[str, None, None]:
         yield _sse("session", {"session_id": turn.session_id})
         try:
-            for event in services.conversations.stream(turn):
+            for event in services.conversations.stream(turn, style=body.style):
                 if isinstance(event, Sentence):
                     yield _sse("sentence", {"text": event.text})
                 else:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from chatbot.api.deps import ServicesDep, StaffDep
 from chatbot.api.schemas import StaffIdentity
 from chatbot.store.conversations import AnswerFilters
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
+MAX_OFFSET = 10_000_000  # beyond a 64-bit integer the database driver itself fails
+AnswerId = Annotated[str, Path(max_length=64, description="The answer's id.")]
 
 
 @router.get("/me", response_model=StaffIdentity)
@@ -32,7 +34,7 @@ def list_answers(
     commune: Annotated[str | None, Query(max_length=100)] = None,
     riskiest_first: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Answers, pseudonymous and redacted (auditor or admin; logged)."""
     filters = AnswerFilters(
@@ -44,7 +46,7 @@ def list_answers(
 
 
 @router.get("/answers/{answer_id}")
-def read_answer(answer_id: str, user: StaffDep, services: ServicesDep) -> dict[str, Any]:
+def read_answer(answer_id: AnswerId, user: StaffDep, services: ServicesDep) -> dict[str, Any]:
     """One answer's full audit record (auditor or admin; logged)."""
     return services.storage.reads.answer(user, answer_id)
 
@@ -54,7 +56,7 @@ def read_access_log(
     user: StaffDep,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Who read what and when, newest first (admin; this read is logged too)."""
     return services.storage.reads.access_log(user, limit, offset)
