@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chatbot.answering.citations import (
     CheckedSentence,
@@ -36,6 +36,8 @@ from chatbot.verification.facts import missing_facts
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig, verify_sentence
 
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
+_ANOTHER_SOURCE_MAY_SAY_IT = {"no_citation", "hard_facts", "support"}
 _FINISHED = re.compile(r"([.!?…]|\[\d+\])[»\"')\]]*$")
 _TRAILING = re.compile(r"([.!?…:;]+[»\"')\]]*)$")
 
@@ -101,6 +103,7 @@ class SentenceGate:
         self._held: list[tuple[ShownSentence, CheckedSentence]] = []
         self._deferred: list[tuple[str, tuple[int, ...], bool]] = []
         self._passage_vectors: list[list[float]] | None = None
+        self._sentence_vectors: dict[str, list[float]] = {}
 
     # -- Feeding ---------------------------------------------------------------------------------
 
@@ -180,10 +183,16 @@ class SentenceGate:
         attributed: bool,
         scorer: EntailmentScorer | None,
     ) -> list[ShownSentence]:
-        support = self._support(sentence, sources) if sources else None
+        claim = _LIST_MARKER.sub("", sentence)  # "1. Remplir le formulaire": the 1 is no fact
+        support = self._support(claim, sources) if sources else None
         verdict = verify_sentence(
-            sentence, sources, self.passages, support, scorer, self.config.verifier, self.language
+            claim, sources, self.passages, support, scorer, self.config.verifier, self.language
         )
+        if not verdict.passed and verdict.failed_check in _ANOTHER_SOURCE_MAY_SAY_IT:
+            found = self._another_source(claim, sources, scorer)
+            if found is not None:
+                support, verdict, attributed = found[0], found[1], True
+        verdict = replace(verdict, sentence=sentence)
         if verdict.passed and _in_another_language(sentence, self.language):
             verdict = SentenceVerdict(sentence, verdict.sources, False, "language",
                                       f"not written in {self.language}", verdict.scores)  # fmt: skip
@@ -206,6 +215,23 @@ class SentenceGate:
             return []
         self._held.append((shown, checked))
         return self._release_held()
+
+    def _another_source(
+        self, claim: str, cited: tuple[int, ...], scorer: EntailmentScorer | None
+    ) -> tuple[float | None, SentenceVerdict] | None:
+        """A shown passage other than the cited ones that backs the claim on every check (the
+        model cited the wrong source, or none): the claim is then shown citing that one."""
+        others = [n for n in range(1, len(self.passages) + 1) if n not in cited]
+        ranked = sorted(others, key=lambda n: -(self._support(claim, (n,)) or 0.0))
+        for n in ranked[:2]:
+            support = self._support(claim, (n,))
+            verdict = verify_sentence(
+                claim, (n,), self.passages, support, scorer, self.config.verifier, self.language
+            )
+            if verdict.passed:
+                moved = f"cited {list(cited) or 'nothing'}, backed by [{n}]"
+                return support, replace(verdict, detail=moved)
+        return None
 
     def _release_held(self) -> list[ShownSentence]:
         held, self._held = self._held, []
@@ -248,8 +274,9 @@ class SentenceGate:
             return None
         if self._passage_vectors is None:
             self._passage_vectors = self.embedder.embed_queries(self.texts)
-        [vector] = self.embedder.embed_queries([sentence])
-        return vector, self._passage_vectors
+        if sentence not in self._sentence_vectors:
+            [self._sentence_vectors[sentence]] = self.embedder.embed_queries([sentence])
+        return self._sentence_vectors[sentence], self._passage_vectors
 
 
 def _in_another_language(sentence: str, language: str | None) -> bool:

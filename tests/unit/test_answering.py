@@ -254,3 +254,21 @@ def test_sentences_are_released_one_by_one_while_the_model_writes() -> None:
     assert [e.text for e in rest if isinstance(e, Sentence)] == [
         "Le bac jaune est collecté le mercredi [2]."
     ]
+
+
+def test_a_claim_citing_the_wrong_source_is_shown_citing_the_right_one() -> None:
+    generator = ScriptedGenerator("Le bac jaune est collecté le mercredi [1].")
+    final = answerer(generator).answer("Quand passe le bac jaune ?")
+    assert not final.abstained
+    assert final.text == "Le bac jaune est collecté le mercredi [2]."
+    assert [c.source_id for c in final.citations] == ["dechets"]
+
+
+def test_a_list_number_is_not_a_fact_to_find_in_the_source() -> None:
+    steps = passage("carte", "Remplir le formulaire en ligne. Prendre rendez-vous en mairie.")
+    generator = ScriptedGenerator(
+        "1. Remplir le formulaire en ligne [1].\n2. Prendre rendez-vous en mairie [1]."
+    )
+    final = answerer(generator, [steps]).answer("Comment demander la carte ?")
+    assert not final.abstained and final.dropped == ()
+    assert final.text.startswith("1. Remplir le formulaire en ligne [1].")
