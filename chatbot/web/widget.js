@@ -1,7 +1,9 @@
 /* Guichet resident widget. One tag on any page:
  *   <script src="https://guichet.example.fr/widget.js" data-title="…" data-color="#000091" defer></script>
  * Until the resident opens it: no cookie, no browser storage, no request to the chat API.
- * The session id lives in memory only; texts come from I18N (one JSON file per language). */
+ * The session id and the "simplified answer" choice live in memory only; texts come from I18N
+ * (one JSON file per language). "Écouter" reads an answer aloud with the browser's own speech
+ * synthesis (nothing is sent anywhere); it is not shown where the browser has none. */
 (() => {
   "use strict";
   const I18N = __GUICHET_I18N__;
@@ -36,7 +38,14 @@
     .sources, .contact, .feedback { white-space: normal; font-size: .9rem; margin: .4rem 0 0; }
     .sources ol { margin: .2rem 0 0; padding-left: 1.4rem; }
     a { color: #0b3d91; }
-    .feedback button, .tools button, form button { font-size: .95rem; cursor: pointer; border-radius: .3rem; }
+    .feedback button, .tools button, form button, .listen { font-size: .95rem; cursor: pointer; border-radius: .3rem; }
+    .listen { display: block; margin: .4rem 0 0; background: #fff; border: 1px solid #666; padding: .15rem .6rem; color: #1b1b1b; }
+    .listen[data-speaking] { background: #1b1b1b; color: #fff; }
+    .options { display: flex; flex-wrap: wrap; align-items: center; gap: .2rem .5rem; padding: .45rem .75rem 0;
+      border-top: 1px solid #ccc; font-size: .95rem; }
+    .options input { width: 1.15rem; height: 1.15rem; margin: 0; accent-color: ${color}; }
+    .options .hint { flex-basis: 100%; font-size: .85rem; color: #3a3a3a; }
+    .options + form { border-top: 0; }
     .feedback button { background: #fff; border: 1px solid #666; padding: .15rem .6rem; margin-right: .3rem; color: #1b1b1b; }
     .feedback button[aria-pressed="true"] { background: ${color}; color: #fff; border-color: ${color}; }
     .feedback textarea { width: 100%; margin-top: .3rem; font-size: .9rem; }
@@ -47,14 +56,19 @@
     .tools { display: flex; flex-wrap: wrap; gap: .3rem; padding: 0 .75rem .6rem; }
     .tools button { background: #fff; color: #1b1b1b; border: 1px solid #666; padding: .2rem .5rem; font-size: .85rem; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-    button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px;
+    button:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px;
       box-shadow: 0 0 0 5px #1b1b1b; }
   `;
 
   let texts = null;
   let sessionId = null;
   let busy = false;
+  let simple = false;  // "Réponse simplifiée": asked for every question until unticked
+  let speaking = null;  // the answer being read aloud: { button, show }
   let root, launcher, panel, log, input;
+  const speech = typeof window.speechSynthesis === "object" && window.speechSynthesis
+    && typeof window.SpeechSynthesisUtterance === "function" ? window.speechSynthesis : null;
+  const MARKERS = /[ \t\u00a0\u202f]*\[\d+(?:\s*[,;]\s*\d+)*\]/g;  // [1], [1][2], [1, 2]
 
   function pickLanguage() {
     const wanted = (config.lang || document.documentElement.lang || "fr").slice(0, 2).toLowerCase();
@@ -92,15 +106,20 @@
     const form = el("form", { onsubmit: (event) => { event.preventDefault(); ask(); } },
       el("label", { for: "guichet-question", class: "visually-hidden", text: texts.question_label }),
       input, el("button", { type: "submit", text: texts.send }));
+    const simpleBox = el("input", { type: "checkbox", id: "guichet-simple", "aria-describedby": "guichet-simple-hint",
+      onchange: (event) => { simple = event.target.checked; } });
+    const options = el("div", { class: "options" }, simpleBox,
+      el("label", { for: "guichet-simple", text: texts.simple }),
+      el("span", { class: "hint", id: "guichet-simple-hint", text: texts.simple_hint }));
     const tools = el("div", { class: "tools" },
       el("button", { type: "button", text: texts.new, onclick: restart }),
       el("button", { type: "button", text: texts.export, onclick: exportConversation }),
       el("button", { type: "button", text: texts.erase, onclick: eraseConversation }));
     panel = el("div", { class: "panel", id: "guichet-panel", role: "dialog", "aria-labelledby": "guichet-title",
-      lang, hidden: "" },
+      lang, dir: lang === "ar" ? "rtl" : "ltr", hidden: "" },
       el("header", {}, el("h2", { id: "guichet-title", text: title }),
         el("button", { type: "button", "aria-label": texts.close, text: "✕", onclick: close })),
-      log, form, tools);
+      log, options, form, tools);
     panel.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
     root.append(launcher, panel);
   }
@@ -119,6 +138,7 @@
   }
 
   function close() {
+    hush();
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
@@ -149,7 +169,8 @@
     try {
       const response = await fetch(`${api}/api/chat/stream`, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(sessionId ? { message, session_id: sessionId } : { message }),
+        body: JSON.stringify({ message, ...(sessionId && { session_id: sessionId }),
+                               ...(simple && { style: "simple" }) }),
       });
       if (!response.ok) {
         const problem = await response.json().catch(() => ({}));
@@ -202,6 +223,8 @@
     bubble.querySelector(".body").textContent = answer.answer;
     bubble.querySelector(".who").textContent = `${texts.bot} · ${texts.generated}`;
     if (answer.abstained) bubble.classList.add("declined");
+    if (answer.language) bubble.querySelector(".body").setAttribute("lang", answer.language);
+    if (speech && answer.answer) bubble.append(listenButton(answer.answer, answer.language || panel.lang));
     if (answer.citations && answer.citations.length) {
       const list = el("ol");
       for (const citation of answer.citations) {
@@ -220,6 +243,40 @@
       bubble.append(card);
     }
     if (answer.answer_id) bubble.append(feedback(answer.answer_id));
+  }
+
+  /* "Écouter" reads the answer (without its [n] markers) in its language; pressed again, "Arrêter"
+   * stops it. One answer is read at a time. */
+  function listenButton(answer, language) {
+    const button = el("button", { type: "button", class: "listen" });
+    const show = (on) => {
+      button.textContent = on ? texts.stop : texts.listen;
+      button.setAttribute("aria-label", on ? texts.stop_label : texts.listen_label);
+      button.toggleAttribute("data-speaking", on);
+    };
+    show(false);
+    button.addEventListener("click", () => {
+      const was = speaking && speaking.button === button;
+      hush();
+      if (was) return;
+      const utterance = new window.SpeechSynthesisUtterance(answer.replace(MARKERS, "").trim());
+      utterance.lang = language;
+      const done = () => { if (speaking && speaking.button === button) { speaking = null; show(false); } };
+      utterance.onend = done;
+      utterance.onerror = done;
+      speaking = { button, show };
+      show(true);
+      speech.speak(utterance);
+    });
+    return button;
+  }
+
+  function hush() {
+    if (!speech || !speaking) return;
+    const { show } = speaking;
+    speaking = null;
+    speech.cancel();
+    show(false);
   }
 
   function feedback(answerId) {
@@ -253,6 +310,7 @@
   }
 
   function restart() {
+    hush();
     sessionId = null;
     log.replaceChildren();
     notices();
@@ -275,6 +333,7 @@
     if (!window.confirm(texts.erase_confirm)) return;
     const response = await fetch(`${api}/api/sessions/${encodeURIComponent(sessionId)}`, { method: "DELETE" });
     if (!response.ok && response.status !== 404) { say("bot", texts.error); return; }
+    hush();
     sessionId = null;
     log.replaceChildren();
     notices();

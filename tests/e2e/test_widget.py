@@ -5,6 +5,7 @@ the contact card, languages, small screens, and axe-core. Screenshots go to test
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -173,3 +174,116 @@ def test_axe_finds_no_serious_or_critical_violation(page: Any, server: dict[str,
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     report = json.dumps([{k: v[k] for k in ("id", "impact", "help")} for v in serious], indent=1)
     assert not serious, report
+
+
+# Records what the widget asks of the browser's speech synthesis instead of speaking.
+SPEECH_STUB = """
+window.spoken = [];
+const synth = {
+  current: null,
+  speak(u) { window.spoken.push({ call: "speak", text: u.text, lang: u.lang }); this.current = u; },
+  cancel() { window.spoken.push({ call: "cancel" }); const u = this.current; this.current = null;
+             if (u && u.onend) u.onend(); },
+  pause() {}, resume() {}, getVoices() { return []; },
+};
+Object.defineProperty(window, "speechSynthesis", { value: synth, configurable: true });
+window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; this.lang = ""; } };
+"""
+NO_SPEECH = """
+Object.defineProperty(window, "speechSynthesis", { value: undefined, configurable: true });
+Object.defineProperty(window, "SpeechSynthesisUtterance", { value: undefined, configurable: true });
+"""
+WAIT_FOR_ANSWER = (
+    "() => { const host = document.getElementById('guichet-widget');"
+    " const bots = host.shadowRoot.querySelectorAll('.msg.bot');"
+    " const last = bots[bots.length - 1]; return last && !last.hasAttribute('aria-busy'); }"
+)
+
+
+def ask(page: Any, question: str) -> Any:
+    page.get_by_role("textbox", name="Votre question").fill(question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(WAIT_FOR_ANSWER)
+    return page.locator(".msg.bot").last
+
+
+def test_listen_reads_the_answer_aloud_in_its_language_and_stops(
+    page: Any, server: dict[str, Any]
+) -> None:
+    page.add_init_script(SPEECH_STUB)
+    page.goto(server["url"] + "/")
+    page.get_by_role("button", name="Guichet").click()
+    answer = ask(page, "Qu'est-ce que Guichet ?")
+    shown = answer.locator(".body").inner_text()
+    assert re.search(r"\[\d", shown), shown  # the answer cites its sources: [n] markers to drop
+    listen = answer.get_by_role("button", name="Écouter la réponse")
+    assert listen.inner_text() == "Écouter"
+    listen.focus()
+    page.keyboard.press("Enter")  # keyboard-operable
+    spoken = page.evaluate("() => window.spoken")
+    assert len(spoken) == 1 and spoken[0]["call"] == "speak"
+    assert spoken[0]["lang"] == "fr" and spoken[0]["text"]
+    assert spoken[0]["text"] == re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", shown).strip()
+    assert not re.search(r"\[\d", spoken[0]["text"])
+    stop = answer.get_by_role("button", name="Arrêter la lecture")
+    assert stop.inner_text() == "Arrêter"
+    shot(page, "06-listen-speaking")
+    page.keyboard.press("Enter")  # the focus stays on the same button
+    assert page.evaluate("() => window.spoken.map(c => c.call)") == ["speak", "cancel"]
+    assert answer.get_by_role("button", name="Écouter la réponse").is_visible()
+
+
+def test_listen_is_hidden_without_speech_synthesis(page: Any, server: dict[str, Any]) -> None:
+    page.add_init_script(NO_SPEECH)
+    page.goto(server["url"] + "/")
+    page.get_by_role("button", name="Guichet").click()
+    answer = ask(page, "Qu'est-ce que Guichet ?")
+    assert answer.locator(".feedback").count() == 1  # the answer is complete
+    assert answer.locator(".listen").count() == 0
+
+
+def test_the_simplified_answer_choice_is_sent_for_the_whole_conversation(
+    page: Any, server: dict[str, Any]
+) -> None:
+    bodies: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: bodies.append(json.loads(r.post_data or "{}")) if "/api/chat" in r.url else None,
+    )
+    page.goto(server["url"] + "/")
+    page.get_by_role("button", name="Guichet").click()
+    ask(page, "Qu'est-ce que Guichet ?")
+    choice = page.get_by_role("checkbox", name="Réponse simplifiée")
+    assert not choice.is_checked()
+    hint = choice.get_attribute("aria-describedby")
+    assert "phrases courtes" in page.locator(f"#{hint}").inner_text().lower()
+    choice.focus()
+    page.keyboard.press("Space")  # keyboard-operable
+    assert choice.is_checked()
+    ask(page, "Qu'est-ce que Guichet ?")
+    ask(page, "Et qui l'a développé ?")
+    assert "style" not in bodies[0]
+    assert [b.get("style") for b in bodies[1:]] == ["simple", "simple"]
+    assert bodies[2]["session_id"] == bodies[1]["session_id"]
+    assert page.evaluate("() => localStorage.length + sessionStorage.length") == 0
+    assert page.context.cookies() == []
+    shot(page, "07-simplified-answer")
+
+
+@pytest.mark.parametrize(
+    "lang,question,direction",
+    [("es", "Su pregunta", "ltr"), ("pt", "A sua pergunta", "ltr"), ("ar", "سؤالك", "rtl")],
+)
+def test_more_interface_languages(
+    page: Any, server: dict[str, Any], lang: str, question: str, direction: str
+) -> None:
+    host = server["url"] + f"/host-page-{lang}"
+    html = (
+        f'<!doctype html><html lang="{lang}"><title>Commune</title><body><h1>Commune</h1>'
+        '<script src="/widget.js" defer></script></body></html>'
+    )
+    page.route(host, lambda route: route.fulfill(content_type="text/html", body=html))
+    page.goto(host)
+    page.get_by_role("button", name="Guichet").click()
+    assert page.get_by_role("textbox", name=question).is_visible()
+    assert page.get_by_role("dialog", name="Guichet").get_attribute("dir") == direction
