@@ -6,16 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chatbot.generation.backends import (
-    GenerationOptions,
-    GeneratorUnavailableError,
-    OpenAICompatibleGenerator,
-)
 from fastapi.testclient import TestClient
 
 from chatbot.api.app import create_app
+from chatbot.domain import GeneratorUnavailableError
 from chatbot.generation.local_server import LocalLlamaServer, free_port
+from chatbot.generation.openai_compatible import OpenAICompatibleGenerator
 from chatbot.models import SMOLLM2_135M
+from chatbot.ports import GenerationOptions
 from chatbot.wiring import build_search_services, build_services
 from ingestion.pipeline import ChunkingOptions, ingest
 from tests.conftest import CORPUS, make_settings, require_models
