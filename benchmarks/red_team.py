@@ -102,6 +102,20 @@ def run(policy: SafetyPolicy, cases: Sequence[Case]) -> list[SafetyDecision]:
     return policy.check_questions([c.question for c in cases], [c.language for c in cases])
 
 
+def answerable_rate(policy: SafetyPolicy, files: Sequence[Path]) -> dict[str, Any]:
+    """The share of the files' questions (deduplicated) that the policy lets through."""
+    questions = list(dict.fromkeys(
+        json.loads(line)["question"]
+        for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ))  # fmt: skip
+    decisions = policy.check_questions(questions, ["fr"] * len(questions))
+    declined = [{"question": q, "reason": d.reason, "matched": d.matched}
+                for q, d in zip(questions, decisions, strict=True) if d.declined]  # fmt: skip
+    return {"questions": len(questions),
+            "answered_rate": _ratio(len(questions) - len(declined), len(questions)),
+            "declined": declined}  # fmt: skip
+
+
 def load_embedder(profile: str) -> SentenceTransformerEmbedder:
     """The profile's embedder from the models folder (as `guichet` would load it)."""
     settings = Settings(model_profile=profile, models_dir=Settings().resolved_models_dir)  # type: ignore[arg-type]
@@ -117,6 +131,9 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--misses", action="store_true", help="list the questions got wrong")
+    parser.add_argument("--answerable", type=Path, action="append", default=[], metavar="FILE",
+                        help="JSONL of other questions that must be answered (key 'question'); "
+                        "their answered rate is reported apart")  # fmt: skip
     args = parser.parse_args()
 
     embedder = load_embedder(args.profile)
@@ -124,6 +141,8 @@ def main() -> None:
     cases = load_cases(args.dataset)
     start = time.perf_counter()
     report = score(cases, run(policy, cases))
+    if args.answerable:
+        report["answerable"] = answerable_rate(policy, args.answerable)
     report.update(profile=args.profile, embedder=embedder.name,
                   seconds=round(time.perf_counter() - start, 1))  # fmt: skip
     if args.json:
@@ -139,6 +158,13 @@ def main() -> None:
         precision = "n/a" if row["precision"] is None else f"{row['precision']:.1%}"
         print(f"  {family:16} recall {row['recall']:.1%} of {row['questions']:3}   "
               f"precision {precision} of {row['refused_as']} refused as {family}")  # fmt: skip
+    if "answerable" in report:
+        extra = report["answerable"]
+        print(f"other must-answer questions answered: {extra['answered_rate']:.1%} of "
+              f"{extra['questions']}")  # fmt: skip
+        if args.misses:
+            for item in extra["declined"]:
+                print(f"  DECLINED {item['question']!r}: {item['reason']} ({item['matched']})")
     if args.misses or not report["targets_met"]:
         for miss in report["misses"]:
             print(f"  MISS {miss['id']}: {miss['question']!r} expected {miss['expected']}, got "

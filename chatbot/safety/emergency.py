@@ -1,5 +1,6 @@
 """Fixed emergency answers: the right French emergency numbers per situation, in the resident's
-language, given before anything else (no retrieval, no model).
+language, given before anything else (no retrieval, no model), and the words (French, English,
+Spanish, Portuguese, Arabic, German, Italian) that recognise each situation.
 
 The numbers are national and free: 15 SAMU, 17 police, 18 sapeurs-pompiers, 112 European
 emergency number, 114 by SMS (deaf or hard-of-hearing people, or when speaking is dangerous),
@@ -33,6 +34,48 @@ NUMBERS: dict[Situation, tuple[str, ...]] = {
     "drowning": ("18", "15", "112", "114"),
     "generic": ("112", "15", "17", "18", "114"),
 }
+
+# The words that recognise each situation (matched on folded text by `rules`).
+PATTERNS: list[tuple[str, str, str]] = [
+    ("suicide", "suicide", r"suicid|\b(veux|vais|voudrais|pense a|envie de|je) me (tuer|pendre|jeter sous|foutre en l'air)|(en finir|mettre fin) (avec|à) (la|ma) vie"
+     r"|envie de mourir|veux mourir|plus envie de vivre|me faire du mal|me scarifi|kill myself|end my life"
+     r"|want to die|wanna die|hurt myself|self[- ]harm|no reason to live|quitarme la vida|quiero morir"
+     r"|me quiero matar|quiero matarme|(quero|vou) me matar|quero morrer|tirar a minha vida|انتحر|انتحار|اقتل نفسي|اريد ان اموت"
+     r"|umbringen|nicht mehr leben|will sterben|togliermi la vita|voglio morire|farla finita"),
+    ("domestic", "domestic_violence", r"\b(mon|my|mi|meu|o meu) (mari|conjoint|compagnon|ex|copain|husband|boyfriend"
+     r"|partner|marido|esposo|novio|companheiro|namorado)\b.{0,30}\b(frapp|bat|battu|violent|menac|hits?\b|beat"
+     r"|threat|pega|golpea|bate|bateu|agrid|amea)|violences? conjugales? (chez moi|en ce moment|ce soir)"
+     r"|زوجي يضربني|mein mann schlagt|mio marito mi picchia"),
+    ("child", "child", r"^(?!.*\b(juge|judge|tribunal|loi|law|procedure)\b).*\b(enfant|bebe|fille|fils|gamin|child|kid|baby|niño|niña|bebé|hijo|hija|criança|menino|menina|filho|filha)s?\b"
+     r".{0,40}\b(en danger|battu|maltrait|frapp|abus|viol|in danger|being (abused|beaten|hit)|abused"
+     r"|en peligro|maltratad|golpead|pegando|em perigo|espancad|agredid|batendo|hitting|beating)|\bmaltraitance\b.{0,30}\b(voisin|chez|en ce moment)"
+     r"|\b(pegando|golpeando|maltratando|batendo|espancando|frappe|bat|hitting|beating|abusing)\b.{0,20}"
+     r"\b(hijo|hija|niño|niña|filho|filha|enfant|fils|fille|child|kid|son|daughter)s?\b|طفل في خطر|kind in gefahr|bambino in pericolo"),
+    ("violence", "violence", r"\b(me|nous|m'a|nous a|m'ont) (frapp\w*|bat\b|battent|agress\w*|menace de mort|menace (avec|d'un)|poignard\w*)|on m'agresse"
+     r"|je (suis|me fais) agress|(va|veut) me tuer|quelqu'un (essaie|tente) d'entrer|un cambrioleur (est )?(chez|dans)"
+     r"|(is|are) (hitting|beating|attacking) me|threaten(s|ing)? to kill|someone is breaking in|being attacked"
+     r"|me (esta )?(pegando|golpeando|atacando)|me quiere matar|me (esta a )?agredir|quer me matar|يضربني|يهددني بالقتل"
+     r"|schlagt mich|bedroht mich|mi picchia|mi minaccia"),
+    ("fire", "fire", r"\b(il y a|y a) (le|un) feu\b|\bau feu\b|\ben feu\b|incendie (chez|dans|en cours|a cote|au)"
+     r"|(maison|appartement|immeuble|cuisine|voiture) (qui )?brule|\bon fire\b|there'?s a fire|a fire in"
+     r"|(hay un )?incendio en|\bfuego en\b|esta ardiendo|pegando fogo|esta a arder|incendio (em|no|na)"
+     r"|\ben flammes\b|(prend|a pris) feu|\bin flames\b|caught fire|en llamas|em chamas|\bحريق|es brennt|\bbrennt\b|\bfeuer in\b|c'e un incendio|\ba fuoco\b|brand in"),
+    ("gas", "gas", r"(fuite|odeur) de gaz|sent le gaz|gas leak|smell(s)? (of )?gas|fuga de gas|olor a gas"
+     r"|(fuga|vazamento|cheiro) de gas|تسرب (ال)?غاز|رائحة (ال)?غاز|gasleck|riecht nach gas|fuga di gas"
+     r"|odore di gas"),
+    ("drowning", "drowning", r"\bse noie\b|en train de se noyer|est tombe (a|dans) l'eau|drowning|se (esta )?ahogando"
+     r"|(esta a )?afogar|afogando|يغرق|ertrinkt|sta annegando|\bannega\b"),
+    ("medical", "medical", r"(douleur|mal)\b.{0,25}\b(a|dans|de) la poitrine|crise cardiaque|infarctus|arret cardiaque"
+     r"|(ne|n') ?respire (plus|pas|mal)|(n'arrive|arrive|peux|parviens) (plus|pas) a respirer|du mal a respirer"
+     r"|s'etouffe|etouffe\b|inconscient|evanoui|ne se reveille pas|\bavc\b|convuls|overdose|hemorragi|saigne beaucoup"
+     r"|choc anaphylactique|a avale (des|du|un|une|de la)|chest pain|pain in (my|his|her|the) chest|heart attack"
+     r"|can'?t breathe|cannot breathe|trouble breathing|not breathing|short of breath|unconscious|passed out"
+     r"|having a stroke|choking|seizure|bleeding (heavily|a lot)|dolor\b.{0,20}\b(en el|de) pecho|no puedo respirar"
+     r"|no respira|ataque (al corazon|cardiaco)|inconsciente|desmay|\bdor\b.{0,20}\bno peito|nao consigo respirar|desmaiou"
+     r"|ألم في الصدر|الم في الصدر|لا استطيع التنفس|نوبة قلبية|فقد الوعي|brustschmerz|keine luft|herzinfarkt"
+     r"|bewusstlos|(visage|bouche) (paralyse|de travers|qui tombe)|ne (peut|arrive) plus (a )?parler"
+     r"|face (is )?droop|can'?t (talk|speak) properly|slurred speech|cara (paralizada|torcida)|dolore al petto|non riesco a respirare|svenut|urgence vitale"),
+]  # fmt: skip
 
 _LABELS: dict[str, dict[str, str]] = {
     "fr": {"15": "SAMU, urgence médicale", "17": "police secours", "18": "sapeurs-pompiers",

@@ -21,7 +21,9 @@ from chatbot.text.sentences import split_sentences
 DEFAULT_ALLOWED_DOMAINS = ("paris-saclay.com", "*.gouv.fr", "service-public.fr")
 MIN_ANSWER_CHARS = 20
 
-_PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0[\s.\-]?)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0[\s.\-]?)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)"
+)
 _DIRECTORY = re.compile(r"(?<!\d)118[\s.]?\d{3}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _URL = re.compile(
@@ -32,15 +34,17 @@ _URL = re.compile(
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _CARD = re.compile(r"(?<!\d)(?:\d{4}[ \-]?){3}\d{1,7}(?!\d)")
-_PAYMENT = re.compile(fold(
-    r"(num[eé]ro|n°|donn[ée]es|coordonn[ée]es|d[ée]tails?|details|informations?) (de |of )?(votre |your |la |ta )?"
-    r"(carte (bancaire|bleue|de cr[ée]dit)|credit card|bank card|card)|cryptogramme|\bcvv\b|\bcvc\b"
-    r"|security code|code (secret|confidentiel) de (votre |la )?carte|date d'expiration de (votre |la )?carte"
-    r"|coordonn[ée]es bancaires|bank details|\b(rib|iban|bic)\b|virement (bancaire )?(sur|vers|au|a) "
-    r"|wire transfer|bank transfer|transf[ée]rez|\b(pcs|transcash|neosurf|paysafecard|mandat cash|western union"
-    r"|moneygram|bitcoin|crypto-?monnaie|gift card|carte cadeau)\b"
-    r"|\b(payez|r[ée]glez|versez|envoyez|pay|send)\b.{0,40}(\d+ ?(€|euros?|eur)\b|frais de dossier|fee)"
-))
+_PAYMENT = re.compile(
+    fold(
+        r"(num[eé]ro|n°|donn[ée]es|coordonn[ée]es|d[ée]tails?|details|informations?) (de |of )?(votre |your |la |ta )?"
+        r"(carte (bancaire|bleue|de cr[ée]dit)|credit card|bank card|card)|cryptogramme|\bcvv\b|\bcvc\b"
+        r"|security code|code (secret|confidentiel) de (votre |la )?carte|date d'expiration de (votre |la )?carte"
+        r"|coordonn[ée]es bancaires|bank details|\b(rib|iban|bic)\b|virement (bancaire )?(sur|vers|au|a) "
+        r"|wire transfer|bank transfer|transf[ée]rez|\b(pcs|transcash|neosurf|paysafecard|mandat cash|western union"
+        r"|moneygram|bitcoin|crypto-?monnaie|gift card|carte cadeau)\b"
+        r"|\b(payez|r[ée]glez|versez|envoyez|pay|send)\b.{0,40}(\d+ ?(€|euros?|eur)\b|frais de dossier|fee)"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,10 @@ class _Official:
 
 
 def _official(strings: Iterable[str]) -> _Official:
-    phones, emails, hosts, ibans = set(), set(), set(), set()
+    phones: set[str] = set()
+    emails: set[str] = set()
+    hosts: set[str] = set()
+    ibans: set[str] = set()
     for text in strings:
         emails.update(e.lower().rstrip(".") for e in _EMAIL.findall(text))
         masked = _EMAIL.sub(" ", text)
@@ -107,7 +114,9 @@ def _sentence_findings(
     found: list[Finding] = []
     for email in _EMAIL.findall(sentence):
         if email.lower().rstrip(".") not in official.emails:
-            found.append(Finding("email_not_official", email, "adresse e-mail hors contacts officiels"))
+            found.append(
+                Finding("email_not_official", email, "adresse e-mail hors contacts officiels")
+            )
     text = _EMAIL.sub(" ", sentence)
     for iban in _IBAN.findall(text):
         if iban.replace(" ", "") in official.ibans:
@@ -117,7 +126,9 @@ def _sentence_findings(
     text = _IBAN.sub(" ", text)
     for number in _DIRECTORY.findall(text):
         if _phone_key(number) not in official.phones:
-            found.append(Finding("premium_number", number, "numéro de renseignements surtaxé (118)"))
+            found.append(
+                Finding("premium_number", number, "numéro de renseignements surtaxé (118)")
+            )
     for number in _PHONE.findall(text):
         key = _phone_key(number)
         if key in official.phones:
@@ -129,7 +140,9 @@ def _sentence_findings(
     for url in _URL.findall(text):
         host = _host(url)
         if host not in official.hosts and not _domain_allowed(host, domains):
-            found.append(Finding("unknown_domain", url.rstrip(".,;:!?"), f"domaine non autorisé : {host}"))
+            found.append(
+                Finding("unknown_domain", url.rstrip(".,;:!?"), f"domaine non autorisé : {host}")
+            )
     if not allow_payment:
         for card in _CARD.findall(_PHONE.sub(" ", text)):
             digits = re.sub(r"\D", "", card)
@@ -137,7 +150,11 @@ def _sentence_findings(
                 found.append(Finding("bank_card", card, "numéro de carte bancaire"))
         match = _PAYMENT.search(fold(text))
         if match:
-            found.append(Finding("payment_request", match.group(0), "demande de paiement ou de données bancaires"))
+            found.append(
+                Finding(
+                    "payment_request", match.group(0), "demande de paiement ou de données bancaires"
+                )
+            )
     return found
 
 

@@ -28,6 +28,7 @@ from chatbot.safety.rules import (
     answer_side_rule,
     emergency_situation,
     refusal_rule,
+    speaks_of_self,
 )
 
 Action = Literal["answer", "decline", "emergency"]
@@ -54,10 +55,12 @@ class Thresholds:
     doubt_ratio: float = 0.5
 
 
-# Calibrated on eval/datasets/red-team.jsonl (python -m benchmarks.red_team --profile ...).
+# Calibrated on eval/datasets/red-team.jsonl and 415 public-service questions that must be
+# answered (python -m benchmarks.red_team --profile ... --answerable FILE). MiniLM reads French
+# poorly: every French question sits close to every French example, so it needs a higher bar.
 THRESHOLDS = {
     "embeddinggemma-300m": Thresholds(refuse=0.55, doubt=0.70, doubt_ratio=0.5),
-    "all-minilm-l6-v2": Thresholds(refuse=0.55, doubt=0.70, doubt_ratio=0.5),
+    "all-minilm-l6-v2": Thresholds(refuse=0.60, doubt=0.75, doubt_ratio=0.5),
 }
 
 
@@ -123,7 +126,7 @@ class SafetyPolicy:
         flat = [v for i in pending for v in texts[i]]
         votes = iter(self.classifier.classify_many(flat))
         for i in pending:
-            decisions[i] = self._by_vote([next(votes) for _ in texts[i]])
+            decisions[i] = self._by_vote([(text, next(votes)) for text in texts[i]])
         return [_with_answer(d, lang) for d, lang in zip(decisions, languages, strict=True) if d]
 
     def _by_rule(self, variants: list[str]) -> SafetyDecision | None:
@@ -136,16 +139,18 @@ class SafetyPolicy:
             return SafetyDecision("answer", detail=safe.detail, matched=f"rule:{safe.rule}")
         return None
 
-    def _by_vote(self, votes: list[IntentVote]) -> SafetyDecision:
-        decisions = [self._one_vote(vote) for vote in votes]
+    def _by_vote(self, votes: list[tuple[str, IntentVote]]) -> SafetyDecision:
+        decisions = [self._one_vote(text, vote) for text, vote in votes]
         refused = [d for d in decisions if d.declined]
         if not refused:
             return decisions[0]
         return min(refused, key=lambda d: _SEVERITY.index(d.family))
 
-    def _one_vote(self, vote: IntentVote) -> SafetyDecision:
+    def _one_vote(self, text: str, vote: IntentVote) -> SafetyDecision:
         limits = self.thresholds
         family = vote.family
+        if family == "personal_advice" and not speaks_of_self(text):
+            family = "answer"  # "Un locataire peut-il…" asks about the rules, not for advice
         if family != "answer" and vote.top(family) >= limits.refuse:
             return self._from_example(vote, family, vote.confidence)
         if family != "answer":  # a refused family won, but from afar: in doubt only for the worst

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatbot.safety.emergency import Situation
+from chatbot.safety.emergency import PATTERNS, Situation
 from chatbot.text.lexical import fold
 
 Rules = list[tuple[str, str, re.Pattern[str]]]  # (name, detail, pattern)
@@ -35,45 +35,7 @@ def _compile(table: list[tuple[str, str, str]]) -> Rules:
     return [(name, detail, re.compile(fold(pattern))) for name, detail, pattern in table]
 
 
-_EMERGENCY = _compile([
-    ("suicide", "suicide", r"suicid|\b(veux|vais|voudrais|pense a|envie de|je) me (tuer|pendre|jeter sous|foutre en l'air)|(en finir|mettre fin) (avec|à) (la|ma) vie"
-     r"|envie de mourir|veux mourir|plus envie de vivre|me faire du mal|me scarifi|kill myself|end my life"
-     r"|want to die|wanna die|hurt myself|self[- ]harm|no reason to live|quitarme la vida|quiero morir"
-     r"|me quiero matar|quiero matarme|(quero|vou) me matar|quero morrer|tirar a minha vida|انتحر|انتحار|اقتل نفسي|اريد ان اموت"
-     r"|umbringen|nicht mehr leben|will sterben|togliermi la vita|voglio morire|farla finita"),
-    ("domestic", "domestic_violence", r"\b(mon|my|mi|meu|o meu) (mari|conjoint|compagnon|ex|copain|husband|boyfriend"
-     r"|partner|marido|esposo|novio|companheiro|namorado)\b.{0,30}\b(frapp|bat|battu|violent|menac|hits?\b|beat"
-     r"|threat|pega|golpea|bate|bateu|agrid|amea)|violences? conjugales? (chez moi|en ce moment|ce soir)"
-     r"|زوجي يضربني|mein mann schlagt|mio marito mi picchia"),
-    ("child", "child", r"^(?!.*\b(juge|judge|tribunal|loi|law|procedure)\b).*\b(enfant|bebe|fille|fils|gamin|child|kid|baby|niño|niña|bebé|criança|menino|menina)s?\b"
-     r".{0,40}\b(en danger|battu|maltrait|frapp|abus|viol|in danger|being (abused|beaten|hit)|abused"
-     r"|en peligro|maltratad|golpead|em perigo|espancad|agredid)|\bmaltraitance\b.{0,30}\b(voisin|chez|en ce moment)"
-     r"|طفل في خطر|kind in gefahr|bambino in pericolo"),
-    ("violence", "violence", r"\b(me|nous|m'a|nous a|m'ont) (frapp\w*|bat\b|battent|agress\w*|menace de mort|menace (avec|d'un)|poignard\w*)|on m'agresse"
-     r"|je (suis|me fais) agress|(va|veut) me tuer|quelqu'un (essaie|tente) d'entrer|un cambrioleur (est )?(chez|dans)"
-     r"|(is|are) (hitting|beating|attacking) me|threaten(s|ing)? to kill|someone is breaking in|being attacked"
-     r"|me (esta )?(pegando|golpeando|atacando)|me quiere matar|me (esta a )?agredir|quer me matar|يضربني|يهددني بالقتل"
-     r"|schlagt mich|bedroht mich|mi picchia|mi minaccia"),
-    ("fire", "fire", r"\b(il y a|y a) (le|un) feu\b|\bau feu\b|\ben feu\b|incendie (chez|dans|en cours|a cote|au)"
-     r"|(maison|appartement|immeuble|cuisine|voiture) (qui )?brule|\bon fire\b|there'?s a fire|a fire in"
-     r"|(hay un )?incendio en|\bfuego en\b|esta ardiendo|pegando fogo|esta a arder|incendio (em|no|na)"
-     r"|\ben flammes\b|(prend|a pris) feu|\bin flames\b|caught fire|en llamas|em chamas|\bحريق|es brennt|\bbrennt\b|\bfeuer in\b|c'e un incendio|\ba fuoco\b|brand in"),
-    ("gas", "gas", r"(fuite|odeur) de gaz|sent le gaz|gas leak|smell(s)? (of )?gas|fuga de gas|olor a gas"
-     r"|(fuga|vazamento|cheiro) de gas|تسرب (ال)?غاز|رائحة (ال)?غاز|gasleck|riecht nach gas|fuga di gas"
-     r"|odore di gas"),
-    ("drowning", "drowning", r"\bse noie\b|en train de se noyer|est tombe (a|dans) l'eau|drowning|se (esta )?ahogando"
-     r"|(esta a )?afogar|afogando|يغرق|ertrinkt|sta annegando|\bannega\b"),
-    ("medical", "medical", r"(douleur|mal) (a|dans|de) la poitrine|crise cardiaque|infarctus|arret cardiaque"
-     r"|(ne|n') ?respire (plus|pas|mal)|(n'arrive|arrive|peux|parviens) (plus|pas) a respirer|du mal a respirer"
-     r"|s'etouffe|etouffe\b|inconscient|evanoui|ne se reveille pas|\bavc\b|convuls|overdose|hemorragi|saigne beaucoup"
-     r"|choc anaphylactique|a avale (des|du|un|une|de la)|chest pain|pain in (my|his|her) chest|heart attack"
-     r"|can'?t breathe|cannot breathe|trouble breathing|not breathing|short of breath|unconscious|passed out"
-     r"|having a stroke|choking|seizure|bleeding (heavily|a lot)|dolor (en el|de) pecho|no puedo respirar"
-     r"|no respira|ataque (al corazon|cardiaco)|inconsciente|desmay|dor no peito|nao consigo respirar|desmaiou"
-     r"|ألم في الصدر|الم في الصدر|لا استطيع التنفس|نوبة قلبية|فقد الوعي|brustschmerz|keine luft|herzinfarkt"
-     r"|bewusstlos|(visage|bouche) (paralyse|de travers|qui tombe)|ne (peut|arrive) plus (a )?parler"
-     r"|face (is )?droop|can'?t (talk|speak) properly|slurred speech|cara (paralizada|torcida)|dolore al petto|non riesco a respirare|svenut|urgence vitale"),
-])  # fmt: skip
+_EMERGENCY = _compile(PATTERNS)
 
 # Public-service topics next to the refused ones: they are answered, unless a refusal rule matched.
 _ANSWER = _compile([
@@ -96,24 +58,32 @@ _TARGET = (r"(\bmaire\b|conseil (municipal|communautaire|d'agglomeration)|counci
            r"|la droite|extreme|\brn\b|\blfi\b|insoumis|rassemblement national|republicains|renaissance"
            r"|ecologistes|\beelv\b|reconquete|socialiste|macron|le pen|melenchon|zemmour|رئيس البلدية"
            r"|الحزب|الاحزاب|المرشح|الانتخابات)")  # fmt: skip
-_JUDGEMENT = (r"(ger\w* (bien|mal|correctement)|(bien|mal) ger|manag\w* (well|badly|poorly)|gestiona (bien|mal)"
-              r"|echec|failure|fracaso|fracasso|ruin|incompetent|competent\b(?! pour| en matiere| to| para)|corrompu|corrupt|nul\b|nulle\b|bon maire"
-              r"|menteur|liar|malhonnete|honnete|dishonest|honest|bon travail|good job|bad job|fait du bien"
-              r"|dangereu|dangerous|extremist|raciste|racist|merite|deserve|a raison|right or wrong"
-              r"|trustworthy|de confiance|corrupto|incompetente|ladron|ladrao|competente(?! para)|fainean|lazy"
-              r"|vol(e|eur)s? l'argent|fasciste|gauchiste|facho|فاسد|سيئ|فاشل)")
-_OPINION = (r"(que pens|qu'en pens|qu'est-ce que tu pens|tu trouves|tu crois que|tu estimes|do you find|do you feel"
-            r"|te parece|achas que|ton avis|votre avis|ton opinion|ton ressenti"
-            r"|ta position|tu preferes|tu soutiens|tu aimes|what do you think|your (opinion|view|take)"
-            r"|do you (like|support|prefer)|que piensas|que opinas|tu opinion|su opinion|o que (voce )?acha"
-            r"|o que pensa|sua opiniao|a tua opiniao|ما رايك|ما هو رايك|رايك في)")
-_WRAPPER = (r"(imagine|fais comme si|fait comme si|fais semblant|joue le role|role[- ]?play|pretend"
-            r"|act as if|entre nous|sois honnete|soyons honnetes|franchement|be honest|honestly|off the record"
-            r"|hypothetiquement|hypothetically|si tu devais|if you had to|si tu etais|if you were"
-            r"|en confidence|personne ne (le )?saura|nobody will know|sincerement|entre nosotros|se fosses"
-            r"|si fueras|finge|imagina|cá entre nós|sinceramente|هل يمكنك ان تتخيل|تخيل)")
-_VOTE = (r"(voterais|voterait|voterai|voter pour|vote for|would vote|votarias|votaria|pour qui|for whom"
-         r"|who (would|should|to)|em quem|por quien|quel (candidat|parti)|which (party|candidate)|انتخب|اصوت)")
+_JUDGEMENT = (
+    r"(ger\w* (bien|mal|correctement)|(bien|mal) ger|manag\w* (well|badly|poorly)|gestiona (bien|mal)"
+    r"|echec|failure|fracaso|fracasso|ruin|incompetent|competent\b(?! pour| en matiere| to| para)|corrompu|corrupt|nul\b|nulle\b|bon maire"
+    r"|menteur|liar|malhonnete|honnete|dishonest|honest|bon travail|good job|bad job|fait du bien"
+    r"|dangereu|dangerous|extremist|raciste|racist|merite|deserve|a raison|right or wrong"
+    r"|trustworthy|de confiance|corrupto|incompetente|ladron|ladrao|competente(?! para)|fainean|lazy"
+    r"|vol(e|eur)s? l'argent|fasciste|gauchiste|facho|فاسد|سيئ|فاشل)"
+)
+_OPINION = (
+    r"(que pens|qu'en pens|qu'est-ce que tu pens|tu trouves|tu crois que|tu estimes|do you find|do you feel"
+    r"|te parece|achas que|ton avis|votre avis|ton opinion|ton ressenti"
+    r"|ta position|tu preferes|tu soutiens|tu aimes|what do you think|your (opinion|view|take)"
+    r"|do you (like|support|prefer)|que piensas|que opinas|tu opinion|su opinion|o que (voce )?acha"
+    r"|o que pensa|sua opiniao|a tua opiniao|ما رايك|ما هو رايك|رايك في)"
+)
+_WRAPPER = (
+    r"(imagine|fais comme si|fait comme si|fais semblant|joue le role|role[- ]?play|pretend"
+    r"|act as if|entre nous|sois honnete|soyons honnetes|franchement|be honest|honestly|off the record"
+    r"|hypothetiquement|hypothetically|si tu devais|if you had to|si tu etais|if you were"
+    r"|en confidence|personne ne (le )?saura|nobody will know|sincerement|entre nosotros|se fosses"
+    r"|si fueras|finge|imagina|cá entre nós|sinceramente|هل يمكنك ان تتخيل|تخيل)"
+)
+_VOTE = (
+    r"(voterais|voterait|voterai|voter pour|vote for|would vote|votarias|votaria|pour qui|for whom"
+    r"|who (would|should|to)|em quem|por quien|quel (candidat|parti)|which (party|candidate)|انتخب|اصوت)"
+)
 
 _POLITICAL = _compile([
     ("vote_advice", "voting", r"pour qui\b.{0,30}\bvot|\braisons? de (ne pas )?voter|reasons? (not )?to vote|(dois|devrais|faut|conseilles?|recommandes?)[- ]?(je|il|tu)?"
@@ -132,23 +102,29 @@ _POLITICAL = _compile([
      + _VOTE + r").{0,120}" + _WRAPPER),
 ])  # fmt: skip
 
-_ATTRIBUTE = (r"(adresse|address|direccion|endereco|telephone|phone|telefono|telefone|numero|number"
-              r"|portable|mobile|mail|courriel|correo|habite|domicile|\bvit\b|lives?\b|vive|mora\b|situation"
-              r"|revenus?|salaire|salary|income|dettes?|debts?|casier|criminal record|malade|sante|health"
-              r"|dossier|file\b|aides?|rsa\b|benefits|touche|percoit|divorc|date de naissance|birth|s'appelle"
-              r"|son nom|travaille (ou|a|chez)|where (he|she) works|his name|her name"
-              r"|ingresos|sueldo|salario|rendimento)")
-_RELATION = (r"\b(mon|ma|mes|my|mi|mis|meu|minha|o meu|a minha) (voisin|voisine|voisins|ex|collegue|locataire"
-             r"|neighbou?r|colleague|tenant|vecin[oa]|colega|vizinh[oa]|inquilin[oa])s?\b")
+_ATTRIBUTE = (
+    r"(adresse|address|direccion|endereco|telephone|phone|telefono|telefone|numero|number"
+    r"|portable|mobile|mail|courriel|correo|habite|domicile|\bvit\b|lives?\b|vive|mora\b|situation"
+    r"|revenus?|salaire|salary|income|dettes?|debts?|casier|criminal record|malade|sante|health"
+    r"|dossier|file\b|aides?|rsa\b|benefits|touche|percoit|divorc|date de naissance|birth|s'appelle"
+    r"|son nom|travaille (ou|a|chez)|where (he|she) works|his name|her name"
+    r"|ingresos|sueldo|salario|rendimento)"
+)
+_RELATION = (
+    r"\b(mon|ma|mes|my|mi|mis|meu|minha|o meu|a minha) (voisin|voisine|voisins|ex|collegue|locataire"
+    r"|neighbou?r|colleague|tenant|vecin[oa]|colega|vizinh[oa]|inquilin[oa])s?\b"
+)
 _PERSONAL_DATA = _compile([
     ("relation_attribute", "private_person", _RELATION + r".{0,60}" + _ATTRIBUTE + "|" + _ATTRIBUTE
      + r".{0,40}" + _RELATION),
     ("who_lives_at", "private_person", r"qui (habite|vit|demeure|loge)s? (au|a|dans|rue)|who lives (at|in|on)"
      r"|quien vive en|quem mora n|liste des (habitants|beneficiaires|allocataires|personnes) (qui|du|de la|de)"),
 ])  # fmt: skip
-_INSTITUTION = (r"(?:Sécurité|Securite|Pôle|Pole|France|Paris|Saclay|Service|Caisse|Allocations|Notre"
-                r"|Saint|Sainte|Maison|Centre|Assurance|Espace|Point|Mairie|Hôtel|Hotel|Conseil|Office"
-                r"|Agence|Direction|Relais|Mission|Ville|Communauté|Crédit|Banque|Gif|Bures|Val|Les|La|Le)\b")
+_INSTITUTION = (
+    r"(?:Sécurité|Securite|Pôle|Pole|France|Paris|Saclay|Service|Caisse|Allocations|Notre"
+    r"|Saint|Sainte|Maison|Centre|Assurance|Espace|Point|Mairie|Hôtel|Hotel|Conseil|Office"
+    r"|Agence|Direction|Relais|Mission|Ville|Communauté|Crédit|Banque|Gif|Bures|Val|Les|La|Le)\b"
+)
 # An honorific or a first name and a family name, written with capitals (read on the raw text).
 _NAMED = re.compile(
     r"\b(?:M\.|Mr\.?|Mme|Mlle|Mrs\.?|Ms\.?|Sr\.?|Sra\.?|Dona|Herr|Frau|(?i:monsieur|madame"
@@ -156,8 +132,12 @@ _NAMED = re.compile(
     r"[A-ZÀ-Ý][A-Za-zà-ÿ-]+|\b(?:de|of|d')\s*(?!" + _INSTITUTION + r")[A-ZÀ-Ý][a-zà-ÿ]+\s+"
     r"[A-ZÀ-Ý][A-Za-zà-ÿ-]+"
 )
-_NAMED_ATTRIBUTE = re.compile(fold(_ATTRIBUTE + r"|\bou (habite|vit)|where does|est-il|est-elle"
-                                   r"|a-t-il|a-t-elle|touche-t|percoit|is he|is she|does he|does she|gagne|earns?|gana|ganha"))
+_NAMED_ATTRIBUTE = re.compile(
+    fold(
+        _ATTRIBUTE + r"|\bou (habite|vit)|where does|est-il|est-elle"
+        r"|a-t-il|a-t-elle|touche-t|percoit|is he|is she|does he|does she|gagne|earns?|gana|ganha"
+    )
+)
 
 _ADVICE = _compile([
     ("medical", "medical", r"\b(dois|puis|peux|faut|devrais|peut)[- ]?(je|il|on)? (arreter|prendre|continuer|augmenter"
@@ -203,18 +183,28 @@ def _first(rules: Rules, text: str, family: str) -> RuleHit | None:
     return None
 
 
-_FULL_NAME = re.compile(r"(\S+)\s+(?!" + _INSTITUTION + r")[A-ZÀ-Ý][a-zà-ÿ]+\s+[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?\b")
-_PRIVATE_LIFE = re.compile(fold(r"\b(habite|vit|lives?|living|vive|mora|loge|demeure|s'appelle|touche|percoit"
-                                r"|gagne|earns?|salaire|salary|revenus|income|malade|sick|dettes|debts|casier|portable"
-                                r"|mobile|cell|e-?mail|courriel|correo)\b"))
+_FULL_NAME = re.compile(
+    r"(\S+)\s+(?!"
+    + _INSTITUTION
+    + r")[A-ZÀ-Ý][a-zà-ÿ]+\s+[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?\b"
+)
+_PRIVATE_LIFE = re.compile(
+    fold(
+        r"\b(habite|vit|lives?|living|vive|mora|loge|demeure|s'appelle|touche|percoit"
+        r"|gagne|earns?|salaire|salary|revenus|income|malade|sick|dettes|debts|casier|portable"
+        r"|mobile|cell|e-?mail|courriel|correo)\b"
+    )
+)
 # Places named after people ("gymnase Jean Moulin", "rue Victor Hugo") are not people.
-_PLACE_WORDS = set(fold(
-    "gymnase école ecole collège college lycée lycee rue avenue place boulevard bd médiathèque "
-    "mediatheque bibliothèque stade salle parc centre espace piscine résidence residence allée "
-    "allee quai impasse square hôpital hopital maison théâtre theatre musée musee institut "
-    "université universite cité cite quartier gare station arrêt arret ligne pont chemin route "
-    "crèche creche conservatoire cinéma cinema complexe halle jardin"
-).split())
+_PLACE_WORDS = set(
+    fold(
+        "gymnase école ecole collège college lycée lycee rue avenue place boulevard bd médiathèque "
+        "mediatheque bibliothèque stade salle parc centre espace piscine résidence residence allée "
+        "allee quai impasse square hôpital hopital maison théâtre theatre musée musee institut "
+        "université universite cité cite quartier gare station arrêt arret ligne pont chemin route "
+        "crèche creche conservatoire cinéma cinema complexe halle jardin"
+    ).split()
+)
 
 
 def _has_full_name(raw: str) -> bool:
@@ -280,3 +270,15 @@ def answer_side_rule(text: str) -> RuleHit | None:
             family = "personal_advice" if detail == "medical" else "political"
             return RuleHit(family, detail, f"answer:{name}")
     return _first(_ANSWER_POLITICAL, folded, "political")
+
+
+_FIRST_PERSON = re.compile(
+    r"(\b(je|j'|moi|mon|ma|mes|me|m'|i|i'm|i've|my|mine|yo|mi|mis|eu|meu|minha|meus|minhas|ich|mein"
+    r"|meine|mir|mich|io|mio|mia|miei)\b|-je\b|-moi\b|[\u0600-\u06ff])"
+)
+
+
+def speaks_of_self(text: str) -> bool:
+    """Whether the question speaks of the asker's own situation (or is in Arabic script, where
+    the first person is a suffix): personal advice is declined only then."""
+    return bool(_FIRST_PERSON.search(normalise(text)))

@@ -108,7 +108,11 @@ def test_emergency_numbers_per_situation() -> None:
     assert emergency_answer("medical", "xx") == emergency_answer("medical", "fr")
 
 
-OFFICIAL = ["01 99 00 10 00", "accueil@paris-saclay.example", "https://www.paris-saclay.com/contact"]
+OFFICIAL = [
+    "01 99 00 10 00",
+    "accueil@paris-saclay.example",
+    "https://www.paris-saclay.com/contact",
+]
 
 
 def test_filter_keeps_a_clean_answer_untouched() -> None:
@@ -163,16 +167,26 @@ def test_filter_lets_an_allowed_source_carry_payment_details() -> None:
 def test_filter_uses_the_given_allow_list_and_the_contacts_table() -> None:
     contact = Contact(id="eau", service="Eau", phone="01 99 00 30 00", email="eau@agglo.example",
                       url="https://agglo.example/eau")  # fmt: skip
-    text = "Appelez le 01 99 00 30 00 ou écrivez à eau@agglo.example. Voir https://agglo.example/eau."
+    text = (
+        "Appelez le 01 99 00 30 00 ou écrivez à eau@agglo.example. Voir https://agglo.example/eau."
+    )
     assert filter_answer(text, ["agglo.example"], contact_strings([contact]))[1] == []
     _, findings = filter_answer(text, ["gouv.fr"], [])
-    assert {f.kind for f in findings} == {"phone_not_official", "email_not_official", "unknown_domain"}
+    assert {f.kind for f in findings} == {
+        "phone_not_official",
+        "email_not_official",
+        "unknown_domain",
+    }
 
 
 @pytest.mark.parametrize(
     "answer",
-    ["Je vous conseille de voter pour la liste sortante.", "À mon avis, le maire fait un bon travail.",
-     "Le maire est incompétent [1].", "Vous devriez arrêter votre traitement."],  # fmt: skip
+    [
+        "Je vous conseille de voter pour la liste sortante.",
+        "À mon avis, le maire fait un bon travail.",
+        "Le maire est incompétent [1].",
+        "Vous devriez arrêter votre traitement.",
+    ],
 )
 def test_answer_side_rules_catch_opinions_and_advice(answer: str) -> None:
     assert answer_side_rule(answer) is not None
@@ -218,7 +232,9 @@ def test_policy_rules_come_first_with_the_fixed_answer_in_the_language() -> None
     assert decision.action == "emergency" and decision.reason == "emergency"
     assert decision.fixed_answer.startswith("If you") and "15" in decision.fixed_answer
     assert decision.matched == "rule:emergency:medical" and decision.declined
-    assert policy.check_question("Traduis en anglais : pour qui voter ?", "fr").reason == "political"
+    assert (
+        policy.check_question("Traduis en anglais : pour qui voter ?", "fr").reason == "political"
+    )
     proxy = policy.check_question("Comment faire une procuration ?", "fr")
     assert proxy.action == "answer" and proxy.matched == "rule:answer:elections"
 
