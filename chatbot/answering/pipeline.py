@@ -55,11 +55,13 @@ class Citation:
     page: int | None
     excerpt: str
     supported: bool
+    date: str = ""  # when the document was last changed (manifest, or the crawled page's date)
 
     def as_dict(self) -> dict[str, Any]:
         """The citation as the API returns it."""
         return {"n": self.n, "source_id": self.source_id, "title": self.title, "url": self.url,
-                "page": self.page, "excerpt": self.excerpt, "supported": self.supported}  # fmt: skip
+                "page": self.page, "excerpt": self.excerpt, "supported": self.supported,
+                "date": self.date}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -437,7 +439,8 @@ def _citations(check: CitationCheck, shown: Sequence[Passage]) -> tuple[Citation
         sentences = [s.text for s in check.sentences if n in s.sources]
         supported = any(s.supported for s in check.sentences if n in s.sources)
         citations.append(Citation(n, chunk.source.source_id, chunk.source.title, chunk.source.url,
-                                  chunk.page, best_excerpt(chunk.text, sentences), supported))  # fmt: skip
+                                  chunk.page, best_excerpt(chunk.text, sentences), supported,
+                                  chunk.source.date))  # fmt: skip
     return tuple(citations)
 
 

@@ -59,6 +59,7 @@ class CitationOut(BaseModel):
     page: int | None
     excerpt: str = Field(description="The source's sentence closest to what the answer says.")
     supported: bool = Field(description="Whether the citation check found the claim in it.")
+    date: str = Field(default="", description="When the document was last changed, if known.")
 
 
 class ContactOut(BaseModel):

@@ -228,7 +228,12 @@
     if (answer.citations && answer.citations.length) {
       const list = el("ol");
       for (const citation of answer.citations) {
-        list.append(el("li", { value: String(citation.n) }, sourceLink(citation)));
+        const item = el("li", { value: String(citation.n) }, sourceLink(citation));
+        if (/^\d{4}-\d{2}-\d{2}/.test(citation.date || "")) {  // the page's own date, if known
+          const [y, m, d] = citation.date.slice(0, 10).split("-");
+          item.append(` — ${texts.updated || "mis à jour le"} ${d}/${m}/${y}`);
+        }
+        list.append(item);
       }
       bubble.append(el("div", { class: "sources" }, el("strong", { text: texts.sources }), list));
     }
