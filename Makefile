@@ -15,6 +15,10 @@ export RAGAS_DO_NOT_TRACK := true
 .PHONY: run test install install-dev models lint format typecheck bench eval fuzz clean
 
 ## run: install, fetch the models, ingest the demo corpus and serve on http://$(HOST):$(PORT)
+##      For the authority's own website instead of the demo corpus, run once
+##      `.venv/bin/guichet crawl https://www.example.fr --sitemap https://www.example.fr/sitemap.xml`
+##      (robots.txt respected; see docs/crawling.md), and set GUICHET_CRAWL_SOURCES with
+##      GUICHET_CRAWL_INTERVAL_HOURS for the service to keep it fresh.
 run: install
 	$(BIN)/guichet models pull --profile $(PROFILE)
 	GUICHET_MODEL_PROFILE=$(PROFILE) $(BIN)/guichet ingest corpus
@@ -61,6 +65,20 @@ bench: install-dev models
 ## eval: answer-quality report of the golden set on the demo corpus (ragas with the local judge)
 eval: install models
 	$(BIN)/guichet eval --dataset eval/datasets/demo-golden.jsonl --corpus corpus --out eval-report/demo
+
+## image: the CPU container image with buildah (BASE_IMAGE, MODEL_PROFILE=default|small|none, LLAMA_CPU_LEVEL=x86-64-v3|native, IMAGE)
+image:
+	IMAGE=$${IMAGE:-localhost/guichet:cpu} MODEL_PROFILE=$(PROFILE) deploy/image-test.sh --build-only
+
+## image-test: debootstrap base, build the CPU image (small models), start it and get a chat answer (long: kept out of `make test`)
+image-test:
+	deploy/image-test.sh
+
+## deploy-check: compose, Kubernetes (kubectl kustomize + schemas) and systemd files validated, no image, no cluster
+deploy-check: install-dev
+	$(BIN)/python -m pytest tests/deploy -m "not integration" $(PYTEST_ARGS)
+
+.PHONY: image image-test deploy-check
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-output bench-output eval-report

@@ -258,7 +258,11 @@ def _copy_config(settings: Settings, dest: Path) -> list[str]:
 
 
 def _write_sums(folder: Path) -> None:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SUMS)
+    # a SQLite -shm file is a shared-memory index rebuilt whenever the copy is opened: no data
+    files = sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.name != SUMS and not p.name.endswith("-shm")
+    )  # fmt: skip
     lines = [f"{_sha256(p)}  {p.relative_to(folder).as_posix()}" for p in files]
     (folder / SUMS).write_text("\n".join(lines) + "\n")
 
