@@ -74,7 +74,8 @@ def test_the_agent_asks_for_a_resident_and_searches_the_corpus(
     assert answer.inner_text().strip()
     assert page.get_by_label("Question de l'habitant").input_value() == "Comment contacter le DPO ?"
     assert page.get_by_role("table", name="Passages montrés au modèle").is_visible()
-    assert "Score d'ancrage" in page.content() or "Refus" in page.content()
+    content = page.content()  # an answer shows its score, a decline its reason: never both
+    assert ("Score d'ancrage" in content) != ("Refus :" in content)
     page.get_by_role("button", name="Copier la réponse").click()
     page.get_by_role("status").filter(has_text="Réponse copiée.").wait_for()
     assert page.evaluate("() => navigator.clipboard.readText()") == answer.inner_text()
