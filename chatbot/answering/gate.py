@@ -36,6 +36,7 @@ from chatbot.verification.facts import missing_facts
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig, verify_sentence
 
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+_NO_ANSWER = re.compile(re.escape(NO_ANSWER).replace("_", "[_ ]"), re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
 _ANOTHER_SOURCE_MAY_SAY_IT = {"no_citation", "hard_facts", "support"}
 _FINISHED = re.compile(r"([.!?…]|\[\d+\])[»\"')\]]*$")
@@ -51,6 +52,7 @@ CHECK_LABELS = {
     "no_answer": "le modèle dit ne pas trouver de réponse",
     "unfinished": "phrase inachevée (réponse coupée)",
     "language": "écrite dans une autre langue que celle de l'habitant",
+    "question": "une question, pas une information",
     "error": "erreur pendant la vérification (jamais montrée)",
 }
 """What each failed check means, for agents and the ethics committee."""
@@ -163,9 +165,13 @@ class SentenceGate:
         self.removed_markers += removed
         released: list[ShownSentence] = []
         for sentence, sources in split_claims(cleaned):
-            if NO_ANSWER in sentence:  # the model's "not found" marker is never shown
+            if _NO_ANSWER.search(sentence):  # the model's "not found" marker is never shown
                 self.verdicts.append(SentenceVerdict(sentence, sources, False, "no_answer",
                                                      "the model found no answer"))  # fmt: skip
+                continue
+            if sentence.rstrip(" »\"')").endswith("?"):  # a question is no answer to show
+                self.verdicts.append(SentenceVerdict(sentence, sources, False, "question",
+                                                     "a question, not a statement"))  # fmt: skip
                 continue
             attributed = False
             if not sources:

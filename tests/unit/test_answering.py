@@ -272,3 +272,13 @@ def test_a_list_number_is_not_a_fact_to_find_in_the_source() -> None:
     final = answerer(generator, [steps]).answer("Comment demander la carte ?")
     assert not final.abstained and final.dropped == ()
     assert final.text.startswith("1. Remplir le formulaire en ligne [1].")
+
+
+def test_the_no_answer_marker_and_questions_back_are_never_shown() -> None:
+    generator = ScriptedGenerator(
+        "La piscine ouvre du mardi au dimanche [1]. Voulez-vous connaître les tarifs de la "
+        "piscine [1] ? Non_TROUVÉ"
+    )
+    final = answerer(generator).answer("Horaires piscine ?")
+    assert final.text == "La piscine ouvre du mardi au dimanche [1]."
+    assert sorted(v.failed_check or "" for v in final.dropped) == ["no_answer", "question"]
