@@ -18,7 +18,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,19 +156,18 @@ def copy_embedded(folder: Path, dest: Path) -> dict[str, int]:
 
 
 def sqlite_copy(source: Path, target: Path) -> int:
-    """Copy one SQLite file with the online backup API; return its number of points (or rows)."""
+    """Copy one SQLite file with the online backup API into one self-contained file (no WAL
+    beside it); return its number of points (0 for a file without a `points` table)."""
     with (
-        sqlite3.connect(f"file:{source}?mode=ro", uri=True) as reader,
-        sqlite3.connect(target) as writer,
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as reader,
+        closing(sqlite3.connect(target)) as writer,
     ):
         reader.backup(writer)
-    with sqlite3.connect(target) as copy:
-        tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
-        return (
-            int(copy.execute("SELECT count(*) FROM points").fetchone()[0])
-            if "points" in tables
-            else 0
-        )
+        writer.execute("PRAGMA journal_mode=DELETE")  # the source may be in WAL mode
+        tables = {row[0] for row in writer.execute("SELECT name FROM sqlite_master")}
+        if "points" not in tables:
+            return 0
+        return int(writer.execute("SELECT count(*) FROM points").fetchone()[0])
 
 
 def restore_embedded(source: Path, folder: Path) -> None:
