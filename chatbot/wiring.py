@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from chatbot.answering.contacts import ContactBook, load_contacts
 from chatbot.answering.extractive import ExtractiveGenerator
@@ -45,6 +45,24 @@ if TYPE_CHECKING:
     from ingestion.pipeline import Ingester
 
 
+class _ClosedOnExit:
+    """`with build_…(settings) as services:` releases them at the end of the block."""
+
+    def close(self) -> None:
+        """Release what the object holds."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def default_contacts_file() -> Path:
     """The contacts table shipped inside the package (so that a built wheel has it)."""
     return Path(str(resources.files("chatbot.answering") / "contacts.yaml"))
@@ -66,7 +84,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbedder) -> Qd
 
 
 @dataclass
-class SearchServices:
+class SearchServices(_ClosedOnExit):
     """What a search needs: embedder, index and retriever, built once."""
 
     embedder: SentenceTransformerEmbedder
@@ -77,17 +95,6 @@ class SearchServices:
     def close(self) -> None:
         """Release the index."""
         self.index.close()
-
-    def __enter__(self) -> SearchServices:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def build_search_services(settings: Settings) -> SearchServices:
@@ -252,7 +259,7 @@ def turn_limits(settings: Settings) -> TurnLimits:
 
 
 @dataclass
-class Services:
+class Services(_ClosedOnExit):
     """Everything the API and the CLI need, built once."""
 
     settings: Settings
@@ -284,17 +291,6 @@ class Services:
         self.search.close()
         self.storage.close()
         self.generator.close()
-
-    def __enter__(self) -> Services:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def build_services(settings: Settings, search: SearchServices | None = None) -> Services:
