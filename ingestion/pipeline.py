@@ -239,21 +239,33 @@ def _write(
     report: IngestReport,
 ) -> None:
     """Embed the pending documents' chunks in one go and replace them in the index."""
-    if not pending.chunks:
-        return
-    texts = [chunk.embedding_text() for _, chunks, _ in pending.chunks for chunk in chunks]
-    dense = embedder.embed_documents(texts)
-    position = 0
-    for source_id, chunks, is_update in pending.chunks:
-        vectors = dense[position : position + len(chunks)]
-        position += len(chunks)
-        sparse = [encoder.encode_document(chunk.embedding_text()) for chunk in chunks]
-        index.replace_document(source_id, chunks, vectors, sparse, replace=is_update)
+    write_batch(pending.chunks, index, embedder, encoder)
+    for _, _, is_update in pending.chunks:
         if is_update:
             report.updated += 1
         else:
             report.added += 1
     pending.chunks.clear()
+
+
+def write_batch(
+    batch: Sequence[tuple[str, list[Chunk], bool]],
+    index: VectorIndex,
+    embedder: Embedder,
+    encoder: DocumentEncoder,
+) -> None:
+    """Embed a batch of documents' chunks in one call and write each document (replacing its old
+    chunks when it is an update). Used by folder ingestion and by the crawler."""
+    if not batch:
+        return
+    texts = [chunk.embedding_text() for _, chunks, _ in batch for chunk in chunks]
+    dense = embedder.embed_documents(texts)
+    position = 0
+    for source_id, chunks, is_update in batch:
+        vectors = dense[position : position + len(chunks)]
+        position += len(chunks)
+        sparse = [encoder.encode_document(chunk.embedding_text()) for chunk in chunks]
+        index.replace_document(source_id, chunks, vectors, sparse, replace=is_update)
 
 
 def _remove_vanished(

@@ -17,7 +17,7 @@ from ingestion.chunking import chunk_blocks
 from ingestion.crawl.config import CrawlSource
 from ingestion.crawl.discovery import normalize_url
 from ingestion.manifest import ManifestEntry, read_manifest_file
-from ingestion.pipeline import PIPELINE_VERSION, ChunkingOptions
+from ingestion.pipeline import PIPELINE_VERSION, ChunkingOptions, write_batch
 
 # Bump when extraction changes in a way that should re-index every crawled document.
 CRAWL_VERSION = "1"
@@ -59,6 +59,8 @@ def describe(
         date=(entry.date if entry else "") or date,
         commune=(entry.commune if entry else "") or source.commune_for(url),
         licence=(entry.licence if entry else "") or source.licence,
+        official=entry.is_official if entry else False,
+        payments=entry.allows_payments if entry else False,
     )
 
 
@@ -136,14 +138,5 @@ class IndexWriter:
 
     def flush(self) -> None:
         """Embed and write the queued documents."""
-        if not self._pending:
-            return
-        texts = [chunk.embedding_text() for _, chunks, _ in self._pending for chunk in chunks]
-        dense = self.embedder.embed_documents(texts)
-        position = 0
-        for source_id, chunks, is_update in self._pending:
-            vectors = dense[position : position + len(chunks)]
-            position += len(chunks)
-            sparse = [self.encoder.encode_document(chunk.embedding_text()) for chunk in chunks]
-            self.index.replace_document(source_id, chunks, vectors, sparse, replace=is_update)
+        write_batch(self._pending, self.index, self.embedder, self.encoder)
         self._pending.clear()
