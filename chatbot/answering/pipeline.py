@@ -12,16 +12,17 @@ import time
 from collections.abc import Generator as Coroutine
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
-from chatbot.answering.citations import CitationCheck, best_excerpt, lexical_support
+from chatbot.answering.answer import Answer, Citation, Sentence
+from chatbot.answering.citations import CitationCheck, best_excerpt
 from chatbot.answering.contacts import Contact, ContactBook
+from chatbot.answering.context import select_context
 from chatbot.answering.gate import GateConfig, OutputFilter, SentenceGate
 from chatbot.answering.grammar import citation_grammar
-from chatbot.answering.guards import looks_like_instruction, remove_instructions
+from chatbot.answering.guards import looks_like_instruction
 from chatbot.answering.messages import decline_message, is_out_of_scope
 from chatbot.answering.prompts import (
-    PROMPT_VERSION,
     Prompt,
     build_prompt,
     condense_messages,
@@ -36,68 +37,11 @@ from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy
 from chatbot.safety.rules import answer_side_rule
 from chatbot.text.language import LANGUAGE_NAMES, detect_language
 from chatbot.text.lexical import tokenize
-from chatbot.text.sentences import split_sentences
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig
 
 History = Sequence[tuple[str, str]]
 Style = Literal["standard", "simple"]
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A source cited by the answer, as shown to the resident."""
-
-    n: int
-    source_id: str
-    title: str
-    url: str
-    page: int | None
-    excerpt: str
-    supported: bool
-    date: str = ""  # when the document was last changed (manifest, or the crawled page's date)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The citation as the API returns it."""
-        return {"n": self.n, "source_id": self.source_id, "title": self.title, "url": self.url,
-                "page": self.page, "excerpt": self.excerpt, "supported": self.supported,
-                "date": self.date}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The outcome of one question: the text and everything needed to audit it."""
-
-    text: str
-    language: str
-    abstained: bool
-    reason: str | None
-    citations: tuple[Citation, ...]
-    passages: tuple[Passage, ...]
-    retrieved: tuple[Passage, ...]
-    standalone_question: str
-    check: CitationCheck | None
-    contact: Contact | None
-    timings: dict[str, float]
-    tokens: int
-    prompt_version: str = PROMPT_VERSION
-    model: str = ""
-    instructions_removed: int = 0
-    groundedness: float | None = None  # online score, see CitationCheck.groundedness
-    verdicts: tuple[SentenceVerdict, ...] = ()  # every sentence the model wrote, shown or not
-    search_question: str = ""  # what retrieval searched for (French, for other languages)
-
-    @property
-    def dropped(self) -> tuple[SentenceVerdict, ...]:
-        """The sentences that failed verification and were not shown."""
-        return tuple(v for v in self.verdicts if not v.passed)
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of the answer that passed verification, as the resident reads it."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -444,35 +388,4 @@ def _citations(check: CitationCheck, shown: Sequence[Passage]) -> tuple[Citation
     return tuple(citations)
 
 
-def select_context(
-    passages: Sequence[Passage], question: str, budget: int
-) -> tuple[list[Passage], int]:
-    """The passages to show, instructions removed and cut to the sentences closest to the
-    question; and how many instruction-like sentences were removed from all the passages."""
-    cleaned = [(passage, *remove_instructions(passage.chunk.text)) for passage in passages]
-    removed = sum(count for _, _, count in cleaned)
-    shown: list[Passage] = []
-    remaining = budget
-    for passage, text, _ in cleaned:
-        if remaining < 200:
-            break
-        if not text.strip():
-            continue
-        if len(text) > remaining:
-            text = _most_relevant_part(text, question, remaining)
-        shown.append(replace(passage, chunk=replace(passage.chunk, text=text)))
-        remaining -= len(text)
-    return shown, removed
-
-
-def _most_relevant_part(text: str, question: str, budget: int) -> str:
-    sentences = split_sentences(text)
-    ranked = sorted(range(len(sentences)), key=lambda i: -lexical_support(question, sentences[i]))
-    chosen: list[int] = []
-    used = 0
-    for i in ranked:
-        if used + len(sentences[i]) + 1 > budget:
-            continue
-        chosen.append(i)
-        used += len(sentences[i]) + 1
-    return " ".join(sentences[i] for i in sorted(chosen)) or text[:budget]
+__all__ = ["Answer", "Answerer", "AnsweringConfig", "Citation", "Sentence", "Style", "is_looping"]

@@ -4,13 +4,13 @@ from typing import Any
 import pytest
 
 from chatbot.answering.contacts import Contact, ContactBook
+from chatbot.answering.context import select_context
 from chatbot.answering.pipeline import (
     Answer,
     Answerer,
     AnsweringConfig,
     Sentence,
     is_looping,
-    select_context,
 )
 from tests.fakes import FixedRetriever, ScriptedGenerator, passage
 
