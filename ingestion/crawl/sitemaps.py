@@ -51,15 +51,20 @@ def parse_sitemap(body: bytes, cap: int, unpacked_limit: int) -> Sitemap:
     parser = etree.XMLPullParser(
         events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
     )
+    closing = False
     try:
         for start in range(0, len(body), 65536):
             parser.feed(body[start : start + 65536])
             if _collect(parser, found, cap):
                 return found
+        closing = True
         parser.close()
         _collect(parser, found, cap)
     except etree.XMLSyntaxError as error:
-        _collect(parser, found, cap)
+        # A failed close() ends the elements left open (lxml >= 6.2): those events are not the
+        # file's, so only a failed feed() still has real events to take.
+        if not closing:
+            _collect(parser, found, cap)
         found.broken = f"XML invalide ou tronqué ({error.msg})"
     return found
 

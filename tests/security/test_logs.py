@@ -47,9 +47,15 @@ def test_hostile_requests_and_failures_leave_no_text_in_the_log(
     assert "Quetzal" not in _all_text(caplog)
 
 
-def test_what_uvicorn_would_log_is_filtered_too(caplog: pytest.LogCaptureFixture) -> None:
+def test_what_uvicorn_would_log_is_filtered_too(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     install_log_filter()
     caplog.set_level(logging.INFO)
+    for name in ("uvicorn.error", "uvicorn.access", "guichet.api"):
+        # An in-process uvicorn earlier in the run applies its logging config (propagate off).
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     try:
         raise UnicodeEncodeError("utf-8", SECRET + "\ud800", 3, 4, "surrogates not allowed")
     except UnicodeEncodeError as error:
