@@ -42,6 +42,7 @@ class Block:
     text: str
     headings: tuple[str, ...] = ()
     page: int | None = None
+    ocr: bool = False  # read by OCR from a scanned page (no text layer)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Chunk:
     page: int | None = None
     doc_version: str = ""
     path: str = ""
+    ocr: bool = False  # its text was read by OCR from a scanned page
+    indexed_at: str = ""  # when this version was written into the index (UTC, ISO 8601)
 
     def embedding_text(self) -> str:
         """The text given to the embedder: title and heading path as context, then the body."""
@@ -100,7 +103,9 @@ class Passage:
             title=chunk.source.title,
             url=chunk.source.url,
             commune=chunk.source.commune,
+            date=chunk.source.date,
             page=chunk.page,
+            ocr=chunk.ocr,
             headings=list(chunk.headings),
             doc_version=chunk.doc_version,
             rank=self.rank,
@@ -131,6 +136,10 @@ class IndexedDocument:
     chunks: int
     title: str = ""
     commune: str = ""
+    url: str = ""
+    date: str = ""  # the document's own date (manifest, or the crawled page's)
+    indexed_at: str = ""  # when its current version was written into the index
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
 
 
 @dataclass

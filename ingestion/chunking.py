@@ -17,6 +17,7 @@ class ChunkText:
     text: str
     headings: tuple[str, ...]
     page: int | None
+    ocr: bool = False  # read by OCR from a scanned page
 
 
 @dataclass
@@ -24,6 +25,7 @@ class _Section:
     headings: tuple[str, ...]
     page: int | None
     parts: list[str]
+    ocr: bool = False
 
     def size(self) -> int:
         return sum(len(part) + 1 for part in self.parts)
@@ -44,14 +46,14 @@ def _split_long(piece: str, size: int) -> list[str]:
 
 
 def _sections(blocks: Sequence[Block]) -> list[_Section]:
-    """Consecutive blocks with the same headings and page form one section."""
+    """Consecutive blocks with the same headings, page and OCR mark form one section."""
     sections: list[_Section] = []
     for block in blocks:
         last = sections[-1] if sections else None
-        if last and last.headings == block.headings and last.page == block.page:
+        if last and (last.headings, last.page, last.ocr) == (block.headings, block.page, block.ocr):
             last.parts.append(block.text)
         else:
-            sections.append(_Section(block.headings, block.page, [block.text]))
+            sections.append(_Section(block.headings, block.page, [block.text], block.ocr))
     return sections
 
 
@@ -69,7 +71,8 @@ def _merge_small(sections: list[_Section], size: int) -> list[_Section]:
     merged: list[_Section] = []
     for section in sections:
         last = merged[-1] if merged else None
-        if last and last.page == section.page and last.size() + section.size() <= size:
+        same_page = last and (last.page, last.ocr) == (section.page, section.ocr)
+        if last and same_page and last.size() + section.size() <= size:
             common = _common_prefix(last.headings, section.headings)
             if last.headings != common:
                 last.parts = [*last.headings[len(common) :], *last.parts]
@@ -77,7 +80,9 @@ def _merge_small(sections: list[_Section], size: int) -> list[_Section]:
             last.parts.extend([*extra, *section.parts])
             last.headings = common
         else:
-            merged.append(_Section(section.headings, section.page, list(section.parts)))
+            merged.append(
+                _Section(section.headings, section.page, list(section.parts), section.ocr)
+            )
     return merged
 
 
@@ -119,5 +124,5 @@ def chunk_blocks(blocks: Sequence[Block], size: int, overlap: int) -> list[Chunk
     chunks: list[ChunkText] = []
     for section in _merge_small(_sections(blocks), size):
         for text in _pack(section.parts, size, overlap):
-            chunks.append(ChunkText(text, section.headings, section.page))
+            chunks.append(ChunkText(text, section.headings, section.page, section.ocr))
     return chunks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import time
@@ -9,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from chatbot.domain import Chunk, GuichetError, IndexedDocument, IngestReport, SourceInfo
+from chatbot.domain import Block, Chunk, GuichetError, IndexedDocument, IngestReport, SourceInfo
 from chatbot.ports import DocumentEncoder, Embedder, VectorIndex
 from chatbot.retrieval.index import chunk_point_id
 from ingestion.chunking import chunk_blocks
@@ -214,21 +216,31 @@ def _prepare(
         return _Prepared(source_id, "unchanged", [])
     document = load(item.path)
     source = source_info(item, document.title)
-    pieces = chunk_blocks(document.blocks, options.size, options.overlap)
-    chunks = [
+    chunks = document_chunks(source, document.blocks, options, key, str(item.path))
+    return _Prepared(source_id, "updated" if known is not None else "added", chunks)
+
+
+def document_chunks(
+    source: SourceInfo, blocks: Sequence[Block], options: ChunkingOptions, version: str, path: str
+) -> list[Chunk]:
+    """A document's blocks cut into chunks, each with the document's metadata, its version, where
+    it was read (a file's path, a crawled document's URL) and its OCR mark. Used by folder
+    ingestion and by the crawler."""
+    pieces = chunk_blocks(blocks, options.size, options.overlap)
+    return [
         Chunk(
-            chunk_id=chunk_point_id(source_id, number),
+            chunk_id=chunk_point_id(source.source_id, number),
             source=source,
             index=number,
             text=piece.text,
             headings=piece.headings,
             page=piece.page,
-            doc_version=key,
-            path=str(item.path),
+            doc_version=version,
+            path=path,
+            ocr=piece.ocr,
         )
         for number, piece in enumerate(pieces)
     ]
-    return _Prepared(source_id, "updated" if known is not None else "added", chunks)
 
 
 def _write(
@@ -255,17 +267,20 @@ def write_batch(
     encoder: DocumentEncoder,
 ) -> None:
     """Embed a batch of documents' chunks in one call and write each document (replacing its old
-    chunks when it is an update). Used by folder ingestion and by the crawler."""
+    chunks when it is an update), stamped with the time it was indexed. Used by folder ingestion
+    and by the crawler."""
     if not batch:
         return
     texts = [chunk.embedding_text() for _, chunks, _ in batch for chunk in chunks]
     dense = embedder.embed_documents(texts)
+    indexed_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     position = 0
     for source_id, chunks, is_update in batch:
         vectors = dense[position : position + len(chunks)]
         position += len(chunks)
         sparse = [encoder.encode_document(chunk.embedding_text()) for chunk in chunks]
-        index.replace_document(source_id, chunks, vectors, sparse, replace=is_update)
+        stamped = [dataclasses.replace(chunk, indexed_at=indexed_at) for chunk in chunks]
+        index.replace_document(source_id, stamped, vectors, sparse, replace=is_update)
 
 
 def _remove_vanished(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -13,7 +13,10 @@ from rich.markup import escape
 
 from chatbot.cli.progress import progress_display
 from chatbot.cli.support import err, friendly_errors, load_settings, out
-from chatbot.domain import GuichetError
+from chatbot.domain import GuichetError, IndexedDocument
+
+if TYPE_CHECKING:
+    from ingestion.sources import SourceEntry
 
 app = typer.Typer()
 
@@ -25,7 +28,10 @@ STATE_LABELS = {
     "duplicate": "doublon",
     "redirect": "redirection",
     "excluded": "exclu",
+    "file_missing": "fichier disparu",
+    "not_in_index": "absent de l'index",
 }
+ORIGIN_LABELS = {"folder": "dossier", "web": "site"}
 
 
 @app.command()
@@ -123,41 +129,58 @@ def crawl(
 
 @app.command()
 def sources(
-    source: Annotated[str | None, typer.Option(help="Only this crawl source.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only the URLs of this crawl source.")] = None,
     state: Annotated[
         str | None,
-        typer.Option(help=f"Only URLs in this state ({', '.join(STATE_LABELS)})."),
+        typer.Option(help=f"Only documents in this state ({', '.join(STATE_LABELS)})."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the crawled URLs with their dates (published, last seen, last changed) and state."""
-    from ingestion.crawl.state import CrawlState
+    """List every indexed document (ingested from a folder or crawled) and every crawled URL,
+    with its dates (its own, indexed, last seen, last changed), its state and OCR."""
+    from chatbot.wiring import build_search_services
+    from ingestion.sources import crawl_records, list_sources
 
     with friendly_errors():
-        path = load_settings().data_dir / "crawl.db"
-        if not path.is_file():
-            records = []
-        else:
-            held = CrawlState(path)
-            try:
-                records = [r for r in held.records(source) if state is None or r.state == state]
-            finally:
-                held.close()
+        settings = load_settings()
+        records = crawl_records(settings.data_dir / "crawl.db")
+        documents: dict[str, IndexedDocument] | None = None
+        try:
+            with build_search_services(settings) as search:
+                documents = search.index.documents()
+        except (GuichetError, FileNotFoundError) as error:
+            err.print(escape(f"Index illisible ({error}) : seules les adresses explorées sont "
+                             "listées."))  # fmt: skip
+    entries = [
+        entry
+        for entry in list_sources(documents, records)
+        if (source is None or entry.source == source) and (state is None or entry.state == state)
+    ]
     if as_json:
-        print(json.dumps([r.as_dict() for r in records], ensure_ascii=False))
+        print(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False))
         return
-    if not records:
-        err.print("Aucune adresse explorée : lancez d'abord `guichet crawl`.")
+    if not entries:
+        err.print("Aucun document indexé : lancez d'abord `guichet ingest` ou `guichet crawl`.")
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("adresse", "titre", "état", "date", "vu le", "changé le", "commune", "passages",
-                  title=f"{len(records)} adresses explorées")  # fmt: skip
-    for r in records:
-        label = STATE_LABELS.get(r.state, r.state) + (" · OCR" if r.ocr_pages else "")
-        table.add_row(escape(r.url), escape(r.title), label + (f"\n{escape(r.note)}" if r.note else ""),
-                      r.date, r.last_seen[:10], r.last_changed[:10], r.commune, str(r.chunks))  # fmt: skip
+    table = Table(Column("adresse ou fichier", overflow="fold"), "titre", "origine", "état",
+                  "dates", "commune", "passages",
+                  title=f"{len(entries)} documents et adresses")  # fmt: skip
+    for e in entries:
+        pages = ", ".join(str(page) for page in e.ocr_pages)
+        label = STATE_LABELS.get(e.state, e.state) + (f" · OCR (p. {pages})" if e.ocr else "")
+        table.add_row(escape(e.location), escape(e.title), ORIGIN_LABELS.get(e.origin, e.origin),
+                      label + (f"\n{escape(e.note)}" if e.note else ""), _dates(e),
+                      escape(e.commune or "–"), str(e.chunks))  # fmt: skip
     out.print(table)
+
+
+def _dates(entry: SourceEntry) -> str:
+    """The dates known of a document, one a line: its own, then indexed, seen and changed."""
+    dates = [("du document", entry.date), ("indexé le", entry.indexed_at[:10]),
+             ("vu le", entry.last_seen[:10]), ("changé le", entry.last_changed[:10])]  # fmt: skip
+    return "\n".join(f"{name} {escape(day)}" for name, day in dates if day) or "–"
 
 
 def register(main: typer.Typer) -> None:

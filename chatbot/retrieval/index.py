@@ -142,9 +142,11 @@ class QdrantIndex:
                 )
 
     def documents(self) -> dict[str, IndexedDocument]:
-        """Every indexed document with its version, path and chunk count."""
+        """Every indexed document with its version, path, chunk count, dates and OCR pages."""
         found: dict[str, IndexedDocument] = {}
         offset: Any = None
+        fields = ["source_id", "doc_version", "path", "title", "commune", "url", "date",
+                  "indexed_at", "ocr", "page"]  # fmt: skip
         while True:
             points, offset = self._call(
                 "list documents",
@@ -152,13 +154,16 @@ class QdrantIndex:
                 self.collection,
                 limit=_SCROLL_PAGE,
                 offset=offset,
-                with_payload=["source_id", "doc_version", "path", "title", "commune"],
+                with_payload=fields,
                 with_vectors=False,
             )
             for point in points:
                 payload = point.payload or {}
                 source_id = str(payload.get("source_id", ""))
                 known = found.get(source_id)
+                ocr_pages = set(known.ocr_pages if known else ())
+                if payload.get("ocr") and payload.get("page") is not None:
+                    ocr_pages.add(int(payload["page"]))
                 found[source_id] = IndexedDocument(
                     source_id,
                     str(payload.get("doc_version", "")),
@@ -166,7 +171,12 @@ class QdrantIndex:
                     (known.chunks if known else 0) + 1,
                     str(payload.get("title", "")),
                     str(payload.get("commune", "")),
-                )
+                    url=str(payload.get("url", "")),
+                    date=str(payload.get("date", "")),
+                    indexed_at=max(str(payload.get("indexed_at") or ""),
+                                   known.indexed_at if known else ""),
+                    ocr_pages=tuple(sorted(ocr_pages)),
+                )  # fmt: skip
             if offset is None:
                 return found
 
@@ -336,6 +346,8 @@ def _payload(chunk: Chunk) -> dict[str, Any]:
         "text": chunk.text,
         "doc_version": chunk.doc_version,
         "path": chunk.path,
+        "ocr": chunk.ocr,
+        "indexed_at": chunk.indexed_at,
     }
 
 
@@ -360,4 +372,6 @@ def _chunk_from_payload(point_id: str, payload: dict[str, Any]) -> Chunk:
         page=int(page) if page is not None else None,
         doc_version=str(payload.get("doc_version", "")),
         path=str(payload.get("path", "")),
+        ocr=bool(payload.get("ocr", False)),
+        indexed_at=str(payload.get("indexed_at") or ""),
     )

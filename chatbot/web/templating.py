@@ -8,7 +8,9 @@ under chatbot/web/static/, served at STATIC_URL, so that a Content-Security-Poli
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -17,6 +19,7 @@ from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, sele
 from markupsafe import Markup
 
 STATIC_URL = "/static"
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def _escape(value: Any) -> Any:
@@ -42,6 +45,18 @@ def passage_href(passage: dict[str, Any]) -> str:
     return safe_href(passage.get("url")) or "/sources/" + quote(str(passage["source_id"]), safe="")
 
 
+def iso_day(value: object) -> dt.date | None:
+    """The day a document's date names when it starts as YYYY-MM-DD (a date or a time), else
+    None: the pages show 'mis à jour le' only for a date they can read, as the widget does."""
+    match = _ISO_DAY.match(str(value or ""))
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
 def static_url(name: str) -> str:
     """The address of a file of chatbot/web/static/."""
     return f"{STATIC_URL}/{name}"
@@ -60,6 +75,7 @@ def make_environment(loader: BaseLoader) -> Environment:
     )
     environment.filters["safe_href"] = safe_href
     environment.filters["passage_href"] = passage_href
+    environment.filters["iso_day"] = iso_day
     environment.globals["static_url"] = static_url
     return environment
 

@@ -12,12 +12,10 @@ from urllib.parse import urlsplit
 
 from chatbot.domain import Block, Chunk, IndexedDocument, SourceInfo
 from chatbot.ports import DocumentEncoder, Embedder, VectorIndex
-from chatbot.retrieval.index import chunk_point_id
-from ingestion.chunking import chunk_blocks
 from ingestion.crawl.config import CrawlSource
 from ingestion.crawl.discovery import normalize_url
 from ingestion.manifest import ManifestEntry, read_manifest_file
-from ingestion.pipeline import PIPELINE_VERSION, ChunkingOptions, write_batch
+from ingestion.pipeline import PIPELINE_VERSION, ChunkingOptions, document_chunks, write_batch
 
 # Bump when extraction changes in a way that should re-index every crawled document.
 CRAWL_VERSION = "1"
@@ -103,20 +101,7 @@ class IndexWriter:
         known = self._known.get(source.source_id)
         if known is not None and known.version == key:
             return "unchanged"
-        pieces = chunk_blocks(blocks, self.options.size, self.options.overlap)
-        chunks = [
-            Chunk(
-                chunk_id=chunk_point_id(source.source_id, number),
-                source=source,
-                index=number,
-                text=piece.text,
-                headings=piece.headings,
-                page=piece.page,
-                doc_version=key,
-                path=source.url,
-            )
-            for number, piece in enumerate(pieces)
-        ]
+        chunks = document_chunks(source, blocks, self.options, key, source.url)
         self._pending.append((source.source_id, chunks, known is not None))
         self._known[source.source_id] = IndexedDocument(
             source.source_id, key, source.url, len(chunks), source.title, source.commune

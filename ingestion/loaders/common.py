@@ -65,8 +65,8 @@ class BlockCollector:
             self.first_heading = text
         self.headings.enter(level, text)
 
-    def add(self, text: str, page: int | None = None) -> None:
-        """Add a paragraph-like block under the current headings."""
+    def add(self, text: str, page: int | None = None, ocr: bool = False) -> None:
+        """Add a paragraph-like block under the current headings (`ocr`: read by OCR)."""
         text = clean(text)
         if text:
-            self.blocks.append(Block(text, self.headings.current(skip=self.title), page))
+            self.blocks.append(Block(text, self.headings.current(skip=self.title), page, ocr))

@@ -56,13 +56,14 @@ def read_pdf(path: Path, ocr: OcrOptions = DEFAULT_OCR) -> tuple[LoadedDocument,
     collector.title = meta_title.strip() or (short_title(first_line) if first_line else "")
     collector.title = collector.title or title_from_path(path)
     for number, text in enumerate(pages, start=1):
-        parts = tables.get(number) if number not in read_by_ocr else None
+        scanned = number in read_by_ocr  # its blocks are marked as read by OCR
+        parts = tables.get(number) if not scanned else None
         for part in parts or [text]:
             if is_markdown_table(part):
-                collector.add(part, page=number)
+                collector.add(part, page=number, ocr=scanned)
                 continue
             for paragraph in _BLANK_LINES.split(_HYPHEN_WRAP.sub(r"\1\2", part)):
-                collector.add(paragraph, page=number)
+                collector.add(paragraph, page=number, ocr=scanned)
     details = PdfDetails(
         pages=len(pages),
         ocr_pages=tuple(n for n, text in read_by_ocr.items() if text.strip()),

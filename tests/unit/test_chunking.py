@@ -37,6 +37,14 @@ def test_chunks_never_cross_pages() -> None:
     ]
 
 
+def test_ocr_pages_keep_their_mark_and_never_share_a_chunk_with_text_pages() -> None:
+    blocks = [Block("Texte de la page un.", page=1), Block("Arrêté lu par OCR.", page=2, ocr=True),
+              Block("Suite de l'arrêté.", page=2, ocr=True), Block("Annexe.", page=3)]  # fmt: skip
+    chunks = chunk_blocks(blocks, size=1000, overlap=100)
+    assert [(c.page, c.ocr) for c in chunks] == [(1, False), (2, True), (3, False)]
+    assert chunks[1].text == "Arrêté lu par OCR.\nSuite de l'arrêté."
+
+
 def test_heading_path_is_kept() -> None:
     blocks = [Block(" ".join([SENTENCE] * 20), ("Services", "Déchets"))]
     chunks = chunk_blocks(blocks, size=400, overlap=50)

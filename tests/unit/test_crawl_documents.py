@@ -69,6 +69,7 @@ def test_a_scan_is_read_by_ocr_and_marked() -> None:
     found = read_document(scanned_pdf(), "pdf", "https://a.fr/arrete.pdf", 10**8, OcrOptions())
     text = " ".join(block.text for block in found.document.blocks)
     assert "stationnement" in text and found.ocr_pages == (1,) and found.empty_pages == (2,)
+    assert all(block.ocr and block.page == 1 for block in found.document.blocks)  # in its metadata
 
 
 def test_state_round_trip(tmp_path: Path) -> None:

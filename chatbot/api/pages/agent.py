@@ -45,7 +45,14 @@ def answer_view(answer: Answer) -> dict[str, Any]:
         if contact
         else None,
         "citations": [
-            {"n": c.n, "title": c.title, "supported": c.supported} for c in answer.citations
+            {
+                "n": c.n,
+                "title": c.title,
+                "supported": c.supported,
+                "date": c.date,
+                "ocr": 0 < c.n <= len(answer.passages) and answer.passages[c.n - 1].chunk.ocr,
+            }
+            for c in answer.citations
         ],
         "passages": [p.as_json(n) for n, p in enumerate(answer.passages, start=1)],
         "dropped": [
