@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: run test install install-dev models lint format typecheck bench eval fuzz clean
+.PHONY: run test install install-dev models lint format typecheck bench eval fuzz clean load-test
 
 ## run: install, fetch the models, ingest the demo corpus and serve on http://$(HOST):$(PORT)
 ##      For the authority's own website instead of the demo corpus, run once
@@ -56,11 +56,21 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: measured retrieval numbers (ingestion throughput, hit rate, latency) for PROFILE
+## bench: embedding chunks/s (chosen number format and float32), retrieval hit rate, answer
+##        timings with prompt lookup on and off, energy per answer, and the load-test table
+BENCH_LIMIT ?= 8
+LOAD_SECONDS ?= 60
 bench: install-dev models
+	$(BIN)/python -m benchmarks.embedding --profile $(PROFILE)
 	$(BIN)/python -m benchmarks.retrieval --profile $(PROFILE)
-	$(BIN)/python -m benchmarks.answering --profile $(PROFILE)
+	$(BIN)/python -m benchmarks.answering --profile $(PROFILE) --limit $(BENCH_LIMIT) --prompt-lookup both
+	$(BIN)/python -m benchmarks.energy --profile $(PROFILE)
+	$(BIN)/python -m benchmarks.load --profile small --seconds $(LOAD_SECONDS)
 	$(BIN)/python -m eval.redaction_benchmark
+
+## load-test: 1, 5, 10, 20 residents against `guichet serve` on loopback (Locust, headless)
+load-test: install-dev models
+	$(BIN)/python -m benchmarks.load --profile $(PROFILE) --seconds $(LOAD_SECONDS)
 
 ## eval: answer-quality report of the golden set on the demo corpus (ragas with the local judge)
 eval: install models

@@ -1,8 +1,12 @@
 """Measure answer latency on the demo corpus: time to first token, full answer, tokens per second,
 and the ratio of Guichet's time to first token to llama.cpp's alone on the same final prompt.
 
-    python -m benchmarks.answering --profile default [--questions FILE] [--runs 1]
+    python -m benchmarks.answering --profile default [--questions FILE] [--limit N]
+                                   [--prompt-lookup both|on|off]
 
+With `both` (the default) the questions are answered once with prompt-lookup speculative decoding
+off and once on. Each run reports where the time goes (median of every step of Answer.timings)
+and the estimated energy per answer (Green Algorithms, chatbot/energy.py).
 Writes bench-output/answering-<profile>.json and prints it.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -19,6 +24,7 @@ from typing import Any
 from benchmarks.retrieval import percentile
 from chatbot.answering.pipeline import Answer, Sentence
 from chatbot.answering.prompts import build_prompt
+from chatbot.energy import EnergyConstants, estimate
 from chatbot.settings import Settings
 from chatbot.wiring import build_services
 from ingestion.pipeline import ChunkingOptions, ingest
@@ -31,12 +37,36 @@ def _summary(values: list[float]) -> dict[str, float]:
             "min": round(min(values), 1), "max": round(max(values), 1)}  # fmt: skip
 
 
-def run(profile: str, questions: list[dict[str, Any]]) -> dict[str, Any]:
+STEPS = ("language_ms", "safety_ms", "condense_ms", "retrieval_ms", "first_token_ms",
+         "first_sentence_ms", "generation_ms", "verification_ms", "total_ms")  # fmt: skip
+
+
+def rss_gb() -> float:
+    """Resident memory of this process, in GB (from /proc/self/status)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1e6
+    return 0.0
+
+
+def energy_constants(settings: Settings) -> EnergyConstants:
+    """The Green Algorithms constants from the settings."""
+    return EnergyConstants(settings.energy_core_watts, settings.energy_core_usage,
+                           settings.energy_memory_watts_per_gb, settings.energy_pue,
+                           settings.energy_carbon_intensity)  # fmt: skip
+
+
+def run(
+    profile: str, questions: list[dict[str, Any]], prompt_lookup: bool = False
+) -> dict[str, Any]:
     """Answer every question once through the full pipeline, then replay its final prompt raw."""
     with tempfile.TemporaryDirectory(prefix="guichet-bench-") as data:
         settings = Settings(data_dir=Path(data), model_profile=profile,  # type: ignore[arg-type]
-                            models_dir=Settings().resolved_models_dir)  # fmt: skip
+                            models_dir=Settings().resolved_models_dir,
+                            prompt_lookup=prompt_lookup)  # fmt: skip
         services = build_services(settings)
+        cores = settings.llm_threads or os.cpu_count() or 1
+        constants = energy_constants(settings)
         search = services.search
         ingest([ROOT / "corpus"], search.index, search.embedder, search.encoder,
                ChunkingOptions(settings.chunk_size, settings.chunk_overlap), 10**8)  # fmt: skip
@@ -59,7 +89,10 @@ def run(profile: str, questions: list[dict[str, Any]]) -> dict[str, Any]:
                 "cited": [c.source_id for c in final.citations], "expected": record.get("source_id"),
                 "total_s": total, "first_token_s": first_token, "tokens": final.tokens,
                 "generation_s": (final.timings.get("generation_ms", 0) - final.timings.get("first_token_ms", 0)) / 1000,
+                "timings": {k: final.timings[k] for k in STEPS if k in final.timings},
             }  # fmt: skip
+            energy = estimate(total, cores, rss_gb(), constants)
+            row["energy_wh"], row["gco2e"] = energy.wh, energy.gco2e
             if final.passages:
                 prompt = build_prompt(final.standalone_question, final.passages, final.language,
                                       answerer.config.authority, (), answerer.canary)  # fmt: skip
@@ -81,9 +114,22 @@ def run(profile: str, questions: list[dict[str, Any]]) -> dict[str, Any]:
     ratios = [
         r["first_token_s"] / r["raw_first_token_s"] for r in answered if r.get("raw_first_token_s")
     ]
+    steps = {
+        step: round(statistics.median(r["timings"][step] for r in rows if step in r["timings"]))
+        for step in STEPS
+        if any(step in r["timings"] for r in rows)
+    }
     return {
         "profile": profile,
         "model": services.generator.name,
+        "prompt_lookup": prompt_lookup,
+        "step_ms_median": steps,
+        "energy_per_answer": {
+            "method": "green-algorithms estimate (no RAPL read)",
+            "cores": cores,
+            "wh_median": round(statistics.median(r["energy_wh"] for r in rows), 4),
+            "gco2e_median": round(statistics.median(r["gco2e"] for r in rows), 4),
+        },
         "questions": len(rows),
         "streamed_answers": len(answered),
         "abstained": sum(r["abstained"] for r in rows),
@@ -102,17 +148,22 @@ def main() -> None:
     parser.add_argument(
         "--questions", type=Path, default=ROOT / "benchmarks" / "answer-questions.jsonl"
     )
+    parser.add_argument("--limit", type=int, default=0, help="first N questions (0: all)")
+    parser.add_argument("--prompt-lookup", choices=["both", "on", "off"], default="both")
     args = parser.parse_args()
     questions = [
         json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()
     ]
-    result = run(args.profile, questions)
+    questions = questions[: args.limit] if args.limit > 0 else questions
+    modes = {"both": [False, True], "on": [True], "off": [False]}[args.prompt_lookup]
+    runs = [run(args.profile, questions, mode) for mode in modes]
+    result: dict[str, Any] = {"runs": runs}
     out = Path("bench-output")
     out.mkdir(exist_ok=True)
     (out / f"answering-{args.profile}.json").write_text(
         json.dumps(result, indent=2, ensure_ascii=False)
     )
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=2))
+    print(json.dumps([{k: v for k, v in r.items() if k != "rows"} for r in runs], indent=2))
 
 
 if __name__ == "__main__":

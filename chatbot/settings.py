@@ -175,6 +175,48 @@ class Settings(BaseSettings):
         default=16, ge=1, le=512, description="Texts embedded per batch during ingestion."
     )
 
+    # Performance and energy
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto",
+        description="Number format of the embedder: 'auto' picks bfloat16 where the CPU has AMX "
+        "or AVX-512 BF16 (read from /proc/cpuinfo), float32 elsewhere.",
+    )
+    prompt_lookup: bool = Field(
+        default=False,
+        description="Prompt-lookup speculative decoding in the in-process model (drafts tokens "
+        "copied from the sources); off by default: on 2 AVX2 cores it made answers slower "
+        "(llama-cpp-python computes every position's logits to check drafts; `make bench`).",
+    )
+    prompt_lookup_tokens: int = Field(
+        default=10, ge=1, le=64, description="Tokens drafted per prompt-lookup step."
+    )
+    energy_core_watts: float = Field(
+        default=12.0,
+        gt=0,
+        description="Power draw of one CPU core at full use, in W (Green Algorithms default for "
+        "a typical Xeon core: TDP / cores, Lannelongue et al. 2021).",
+    )
+    energy_core_usage: float = Field(
+        default=1.0, gt=0, le=1, description="Share of the cores used while answering (0-1]."
+    )
+    energy_memory_watts_per_gb: float = Field(
+        default=0.3725,
+        gt=0,
+        description="Power draw of memory, in W per GB (Green Algorithms, Lannelongue 2021).",
+    )
+    energy_pue: float = Field(
+        default=1.67,
+        ge=1,
+        description="Power usage effectiveness of the data centre (Green Algorithms default: "
+        "Uptime Institute 2019 global average 1.67); set the host's own.",
+    )
+    energy_carbon_intensity: float = Field(
+        default=52.0,
+        ge=0,
+        description="Carbon intensity of the electricity, in gCO2e/kWh (default: France's "
+        "average consumption mix, ~0.052 kgCO2e/kWh, ADEME Base Empreinte); set the host's grid.",
+    )
+
     # Index
     qdrant_url: str | None = Field(
         default=None,

@@ -7,6 +7,7 @@ model, the index and the database at the end.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,7 @@ from chatbot.answering.contacts import ContactBook, load_contacts
 from chatbot.answering.extractive import ExtractiveGenerator
 from chatbot.answering.pipeline import Answerer, AnsweringConfig
 from chatbot.answering.turns import ConversationService, TurnLimits
+from chatbot.energy import EnergyConstants, EnergyMeter
 from chatbot.generation.llamacpp import LlamaCppGenerator
 from chatbot.generation.local_server import LocalLlamaServer
 from chatbot.generation.openai_compatible import OpenAICompatibleGenerator
@@ -27,7 +29,7 @@ from chatbot.privacy.person_names import SpacyNameFinder
 from chatbot.privacy.pseudonyms import Pseudonymizer, load_or_create_secret
 from chatbot.privacy.redaction import Redactor
 from chatbot.privacy.retention import RetentionScheduler
-from chatbot.retrieval.embedding import SentenceTransformerEmbedder
+from chatbot.retrieval.embedding import LazyEmbedder
 from chatbot.retrieval.index import QdrantIndex
 from chatbot.retrieval.retriever import HybridRetriever, RetrievalOptions
 from chatbot.safety import SafetyPolicy, thresholds_for
@@ -68,17 +70,19 @@ def default_contacts_file() -> Path:
     return Path(str(resources.files("chatbot.answering") / "contacts.yaml"))
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The sentence-transformers embedder named by the settings (raises if it is missing)."""
-    return SentenceTransformerEmbedder(
+def build_embedder(settings: Settings) -> LazyEmbedder:
+    """The sentence-transformers embedder named by the settings, loaded on its first use (an
+    unchanged ingestion never loads it); raises at once if its folder is missing."""
+    return LazyEmbedder(
         model_path(settings, "embedder"),
         name=model_name(settings, "embedder"),
         device=settings.embedding_device,
         batch_size=settings.embedding_batch_size,
+        precision=settings.embedding_precision,
     )
 
 
-def build_index(settings: Settings, embedder: SentenceTransformerEmbedder) -> QdrantIndex:
+def build_index(settings: Settings, embedder: LazyEmbedder) -> QdrantIndex:
     """The Qdrant collection for this embedder."""
     return QdrantIndex.open(settings, embedder.name, embedder.dimension)
 
@@ -87,7 +91,7 @@ def build_index(settings: Settings, embedder: SentenceTransformerEmbedder) -> Qd
 class SearchServices(_ClosedOnExit):
     """What a search needs: embedder, index and retriever, built once."""
 
-    embedder: SentenceTransformerEmbedder
+    embedder: LazyEmbedder
     index: QdrantIndex
     encoder: FrenchBM25Encoder
     retriever: HybridRetriever
@@ -143,7 +147,18 @@ def build_generator(settings: Settings) -> Generator:
         context=settings.llm_context,
         threads=settings.llm_threads,
         gpu_layers=settings.llm_gpu_layers,
+        prompt_lookup_tokens=settings.prompt_lookup_tokens if settings.prompt_lookup else 0,
     )
+
+
+def build_energy_meter(settings: Settings) -> EnergyMeter:
+    """The Green Algorithms estimate with the settings' constants, on the model's cores."""
+    constants = EnergyConstants(
+        core_watts=settings.energy_core_watts, core_usage=settings.energy_core_usage,
+        memory_watts_per_gb=settings.energy_memory_watts_per_gb, pue=settings.energy_pue,
+        carbon_intensity=settings.energy_carbon_intensity,
+    )  # fmt: skip
+    return EnergyMeter(constants, settings.llm_threads or os.cpu_count() or 1)
 
 
 def build_judge_server(settings: Settings) -> LocalLlamaServer:
@@ -186,8 +201,14 @@ def answering_config(settings: Settings) -> AnsweringConfig:
     )
 
 
-def build_answerer(settings: Settings, search: SearchServices, generator: Generator) -> Answerer:
-    """The answering pipeline over these search services and this generator."""
+def build_answerer(
+    settings: Settings,
+    search: SearchServices,
+    generator: Generator,
+    safety: SafetyPolicy | None = None,
+) -> Answerer:
+    """The answering pipeline over these search services and this generator (and this safety
+    policy, when the caller keeps one: `guichet eval` runs the red-team set through it too)."""
     return Answerer(
         search.retriever,
         generator,
@@ -195,8 +216,14 @@ def build_answerer(settings: Settings, search: SearchServices, generator: Genera
         answering_config(settings),
         search.embedder,
         scorer=build_entailment(settings, generator),
-        safety=SafetyPolicy(search.embedder, thresholds_for(search.embedder.name)),
+        safety=safety or build_safety_policy(search),
     )
+
+
+def build_safety_policy(search: SearchServices) -> SafetyPolicy:
+    """The safety policy over the search embedder, with the thresholds calibrated for it (the
+    answering pipeline and `guichet eval`'s red-team run use the same)."""
+    return SafetyPolicy(search.embedder, thresholds_for(search.embedder.name))
 
 
 def build_entailment(settings: Settings, generator: Generator) -> EntailmentScorer | None:
@@ -301,7 +328,7 @@ def build_services(settings: Settings, search: SearchServices | None = None) -> 
     answerer = build_answerer(settings, search, generator)
     conversations = ConversationService(
         answerer, storage.conversations, turn_limits(settings), generator.queue,
-        llm_sha256(settings),
+        llm_sha256(settings), build_energy_meter(settings),
     )  # fmt: skip
     retention = build_retention(settings, storage.conversations)
     crawl = build_crawl_schedule(settings, search)

@@ -3,13 +3,14 @@ validate the message and the session, admit it to the model's queue, answer, rec
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.answering.pipeline import Answer, Answerer, Sentence, Style
 from chatbot.domain import GuichetError, SearchFilters
+from chatbot.energy import EnergyEstimate, EnergyMeter
 from chatbot.generation.queue import RequestQueue, Reservation
 from chatbot.ports import AdmissionQueue
 from chatbot.store.audit_records import audit_record
@@ -61,6 +62,9 @@ class AnsweredTurn:
         return answer_payload(self.turn, self.answer, self.answer_id)
 
 
+AnswerObserver = Callable[[Answer, EnergyEstimate | None], None]
+
+
 class ConversationService:
     """Opens, answers and records conversation turns."""
 
@@ -71,12 +75,15 @@ class ConversationService:
         limits: TurnLimits,
         queue: AdmissionQueue | None = None,
         model_sha256: str | None = None,
+        energy: EnergyMeter | None = None,
     ) -> None:
         self.answerer = answerer
         self.store = store
         self.limits = limits
         self.queue = queue
         self.model_sha256 = model_sha256
+        self.energy = energy
+        self.observers: list[AnswerObserver] = []  # e.g. the Prometheus metrics
 
     def open(self, message: str, session_id: str | None = None) -> Turn:
         """Check the message, the model's queue and the session (creating one when none is
@@ -153,10 +160,16 @@ class ConversationService:
 
     def record(self, turn: Turn, answer: Answer) -> str:
         """Store the exchange with its audit record (the store redacts it); return its id."""
+        energy = None
+        if self.energy is not None:
+            energy = self.energy.for_seconds(answer.timings.get("total_ms", 0.0) / 1000)
         record = audit_record(
-            turn.session_id, turn.message, answer, self.answerer.config, self.model_sha256
+            turn.session_id, turn.message, answer, self.answerer.config, self.model_sha256, energy
         )
-        return self.store.record(record)
+        answer_id = self.store.record(record)
+        for observer in self.observers:
+            observer(answer, energy)
+        return answer_id
 
 
 def answer_payload(turn: Turn, answer: Answer, answer_id: str) -> dict[str, Any]:

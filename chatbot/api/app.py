@@ -19,6 +19,7 @@ from chatbot.api.health import StoreProbe
 from chatbot.api.health import router as health_router
 from chatbot.api.limits import BodyLimit, ErrorShield
 from chatbot.api.logs import install_log_filter
+from chatbot.api.metrics import install_metrics
 from chatbot.api.pages.agent import router as agent_pages
 from chatbot.api.pages.audit import router as audit_pages
 from chatbot.api.pages.rendering import install_pages
@@ -70,6 +71,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, demo_frame_ancestors=tuple(settings.frame_ancestors),
                        demo_styles=demo_style_hashes())  # fmt: skip
     app.add_middleware(ErrorShield)
+    install_metrics(app, built)  # outermost: counts the shield's 500s and the limits' 4xx too
     app.include_router(health_router)
     app.include_router(chat_router)
     app.include_router(privacy_router)

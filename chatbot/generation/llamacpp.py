@@ -25,7 +25,11 @@ class LlamaCppGenerator:
         threads: int | None = None,
         gpu_layers: int = 0,
         seed: int = 42,
+        prompt_lookup_tokens: int = 0,
     ) -> None:
+        """`prompt_lookup_tokens` > 0 turns on prompt-lookup speculative decoding: that many
+        tokens are drafted by copying what followed the last n-gram elsewhere in the prompt
+        (answers quote their sources), and verified in one batch by the model."""
         try:
             from llama_cpp import Llama
         except ImportError as error:  # pragma: no cover - install problem
@@ -40,6 +44,10 @@ class LlamaCppGenerator:
                 n_gpu_layers=gpu_layers,
                 seed=seed,
                 verbose=False,
+                draft_model=_prompt_lookup(prompt_lookup_tokens),
+                # 0.3.36 sizes its score buffer from this argument, not from the draft model:
+                # without it the draft path overflows the buffer past n_batch tokens.
+                logits_all=prompt_lookup_tokens > 0,
             )
         except (ValueError, RuntimeError) as error:
             raise GeneratorUnavailableError(
@@ -50,6 +58,7 @@ class LlamaCppGenerator:
         self.queue = queue
         self.context = context
         self._grammars: dict[str, Any] = {}
+        self.prompt_lookup_tokens = prompt_lookup_tokens
 
     def _grammar(self, text: str | None) -> Any:
         """The compiled grammar (compiled once per distinct text), or None."""
@@ -140,3 +149,12 @@ class LlamaCppGenerator:
             p_yes = float(np.sum(np.exp(logits[yes] - top)))
             p_no = float(np.sum(np.exp(logits[no] - top)))
             return p_yes / (p_yes + p_no) if p_yes + p_no > 0 else 0.5
+
+
+def _prompt_lookup(tokens: int) -> Any:
+    """llama-cpp-python's prompt-lookup draft model, or None when `tokens` is 0."""
+    if tokens <= 0:
+        return None
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+    return LlamaPromptLookupDecoding(max_ngram_size=3, num_pred_tokens=tokens)

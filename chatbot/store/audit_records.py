@@ -9,6 +9,7 @@ from chatbot.store.conversations import AnswerRecord
 
 if TYPE_CHECKING:
     from chatbot.answering.pipeline import Answer, AnsweringConfig
+    from chatbot.energy import EnergyEstimate
 
 
 def audit_record(
@@ -17,6 +18,7 @@ def audit_record(
     answer: Answer,
     config: AnsweringConfig,
     model_sha256: str | None,
+    energy: EnergyEstimate | None = None,
 ) -> AnswerRecord:
     """The record stored beside the answer (the store redacts its free text)."""
     shown = {p.chunk.chunk_id for p in answer.passages}
@@ -70,4 +72,7 @@ def audit_record(
         communes=sorted(
             {p.chunk.source.commune for p in answer.passages if p.chunk.source.commune}
         ),
+        energy_wh=energy.wh if energy else None,
+        emissions_gco2e=energy.gco2e if energy else None,
+        energy_method=energy.method if energy else None,
     )

@@ -7,6 +7,7 @@ stored under their keyed hash only. Staff reads go through `chatbot.store.staff`
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -77,6 +78,9 @@ class AnswerRecord:
     timings: dict[str, float]
     tokens: int
     communes: list[str] = field(default_factory=list)
+    energy_wh: float | None = None
+    emissions_gco2e: float | None = None
+    energy_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,9 @@ class ConversationStore:
                     generation=record.generation,
                     timings=record.timings,
                     tokens=record.tokens,
+                    energy_wh=record.energy_wh,
+                    emissions_gco2e=record.emissions_gco2e,
+                    energy_method=record.energy_method,
                     redactions=dict(sorted(counts.items())),
                 )
             )
@@ -356,20 +363,7 @@ class ConversationStore:
 
     def list_answers(self, filters: AnswerFilters) -> list[dict[str, Any]]:
         """Answers newest first (or riskiest first), pseudonymous and redacted."""
-        conditions = []
-        if filters.since is not None:
-            conditions.append(answers.c.created_at >= filters.since)
-        if filters.until is not None:
-            conditions.append(answers.c.created_at < filters.until)
-        if filters.abstained is not None:
-            conditions.append(answers.c.abstained.is_(filters.abstained))
-        if filters.max_groundedness is not None:
-            conditions.append(answers.c.groundedness <= filters.max_groundedness)
-        if filters.negative_feedback:
-            conditions.append(feedback.c.helpful.is_(False))
-        if filters.commune:
-            quoted = json.dumps(filters.commune, ensure_ascii=False)  # how the JSON list holds it
-            conditions.append(cast(answers.c.communes, Text).contains(quoted, autoescape=True))
+        conditions = _answer_conditions(filters)
         order = (
             [answers.c.groundedness.asc(), answers.c.created_at.desc()]
             if filters.riskiest_first
@@ -415,6 +409,30 @@ class ConversationStore:
             }
             for row in rows
         ]
+
+    def energy_summary(self, filters: AnswerFilters) -> dict[str, Any]:
+        """Energy and emissions of the answers the filters select (no limit): totals, the median
+        per answer, and how many answers carry no figure (recorded before it existed)."""
+        conditions = _answer_conditions(filters)
+        query = (
+            select(answers.c.energy_wh, answers.c.emissions_gco2e, answers.c.energy_method)
+            .outerjoin(feedback, feedback.c.answer_id == answers.c.id)
+            .where(*conditions)
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        measured = [row for row in rows if row.energy_wh is not None]
+        energy = [row.energy_wh for row in measured]
+        emissions = [row.emissions_gco2e or 0.0 for row in measured]
+        return {
+            "answers": len(rows),
+            "without_figure": len(rows) - len(measured),
+            "total_wh": sum(energy),
+            "total_gco2e": sum(emissions),
+            "median_wh": statistics.median(energy) if energy else None,
+            "median_gco2e": statistics.median(emissions) if emissions else None,
+            "methods": sorted({row.energy_method for row in measured if row.energy_method}),
+        }
 
     def get_answer(self, answer_id: str) -> dict[str, Any]:
         """One answer's full audit record."""
@@ -475,3 +493,22 @@ def _iso(value: datetime) -> str:
 
 def _count(db: Connection, table: Table, where: Any) -> int:
     return int(db.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def _answer_conditions(filters: AnswerFilters) -> list[Any]:
+    """The WHERE clauses of the audit filters (the query joins feedback)."""
+    conditions = []
+    if filters.since is not None:
+        conditions.append(answers.c.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(answers.c.created_at < filters.until)
+    if filters.abstained is not None:
+        conditions.append(answers.c.abstained.is_(filters.abstained))
+    if filters.max_groundedness is not None:
+        conditions.append(answers.c.groundedness <= filters.max_groundedness)
+    if filters.negative_feedback:
+        conditions.append(feedback.c.helpful.is_(False))
+    if filters.commune:
+        quoted = json.dumps(filters.commune, ensure_ascii=False)  # how the JSON list holds it
+        conditions.append(cast(answers.c.communes, Text).contains(quoted, autoescape=True))
+    return conditions

@@ -253,6 +253,12 @@ class StaffReads:
         self.log.append(user.name, user.role, "list_answers", "answers", filters.describe())
         return self.store.list_answers(filters)
 
+    def energy_summary(self, user: StaffUser, filters: AnswerFilters) -> dict[str, Any]:
+        """Energy and emissions of the selection (auditor or admin); figures only, no text."""
+        require_role(user, "auditor")
+        self.log.append(user.name, user.role, "energy_summary", "answers", filters.describe())
+        return self.store.energy_summary(filters)
+
     def answer(self, user: StaffUser, answer_id: str) -> dict[str, Any]:
         """One answer's audit record (auditor or admin)."""
         require_role(user, "auditor")

@@ -69,6 +69,9 @@ answers = Table(
     Column("generation", JSON, nullable=False),
     Column("timings", JSON, nullable=False),
     Column("tokens", Integer, nullable=False),
+    Column("energy_wh", Float, nullable=True, comment="estimated energy of the answer, Wh"),
+    Column("emissions_gco2e", Float, nullable=True, comment="estimated emissions, gCO2e"),
+    Column("energy_method", String(40), nullable=True, comment="how energy_wh was obtained"),
     Column("redactions", JSON, nullable=False),
 )
 

@@ -35,14 +35,22 @@ def llama_server(models_dir: Path) -> Iterator[str]:
         yield running.url
 
 
-@pytest.fixture(params=["llama_cpp", "openai_compatible", "extractive", "scripted"])
+def small_llama(models_dir: Path, prompt_lookup_tokens: int = 0) -> LlamaCppGenerator:
+    """SmolLM2 in process, with prompt-lookup decoding when `prompt_lookup_tokens` > 0."""
+    require_models(models_dir, "small")
+    return LlamaCppGenerator(models_dir / SMOLLM2_135M.target, "smollm2", RequestQueue(2, 30.0),
+                             context=1024, prompt_lookup_tokens=prompt_lookup_tokens)  # fmt: skip
+
+
+@pytest.fixture(
+    params=["llama_cpp", "llama_cpp_prompt_lookup", "openai_compatible", "extractive", "scripted"]
+)
 def generator(request: pytest.FixtureRequest, models_dir: Path) -> Iterator[Generator]:
     built: Generator
     if request.param == "llama_cpp":
-        require_models(models_dir, "small")
-        built = LlamaCppGenerator(
-            models_dir / SMOLLM2_135M.target, "smollm2", RequestQueue(2, 30.0), context=1024
-        )
+        built = small_llama(models_dir)
+    elif request.param == "llama_cpp_prompt_lookup":
+        built = small_llama(models_dir, prompt_lookup_tokens=10)
     elif request.param == "openai_compatible":
         built = OpenAICompatibleGenerator(request.getfixturevalue("llama_server"), "smollm2")
     elif request.param == "extractive":
@@ -90,3 +98,18 @@ def test_a_full_queue_refuses_at_admission() -> None:
             queue.admit()
         assert refused.value.retry_after_s >= 1
     queue.admit()
+
+
+@pytest.mark.integration
+def test_prompt_lookup_drafts_change_nothing_in_a_greedy_answer(models_dir: Path) -> None:
+    """Speculative decoding only proposes tokens the model then checks: at temperature 0 the
+    text is the same with and without it (the speed is measured by `make bench`)."""
+    options = GenerationOptions(max_tokens=48, temperature=0.0)
+    texts = []
+    for tokens in (0, 10):
+        generator = small_llama(models_dir, prompt_lookup_tokens=tokens)
+        try:
+            texts.append("".join(generator.stream(MESSAGES, options)))
+        finally:
+            generator.close()
+    assert texts[0] and texts[0] == texts[1]

@@ -24,6 +24,7 @@ from chatbot.wiring import (
     SearchServices,
     Services,
     build_answerer,
+    build_energy_meter,
     build_retention,
     build_storage,
     turn_limits,
@@ -141,7 +142,7 @@ def fast_services(settings: Settings, delay_s: float = 0.0) -> Services:
     storage = build_storage(settings, redactor=Redactor())
     answerer = build_answerer(settings, search, generator)
     conversations = ConversationService(answerer, storage.conversations, turn_limits(settings),
-                                        generator.queue)  # fmt: skip
+                                        generator.queue, energy=build_energy_meter(settings))  # fmt: skip
     values: dict[str, Any] = {"settings": settings, "search": search, "generator": generator,
                               "answerer": answerer, "storage": storage,
                               "conversations": conversations,

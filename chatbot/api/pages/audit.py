@@ -66,10 +66,13 @@ def _filters(params: dict[str, str]) -> AnswerFilters:
 @router.get("/audit")
 def audit_list(user: AuditorDep, request: Request, services: ServicesDep) -> Response:
     params = dict(request.query_params)
-    rows = services.storage.reads.list_answers(user, _filters(params))
+    filters = _filters(params)
+    rows = services.storage.reads.list_answers(user, filters)
+    energy = services.storage.reads.energy_summary(user, filters)
     query = urlencode({k: v for k, v in params.items() if v})
     return page_response("audit_list.html", title="Audit des réponses", user=user, params=params,
-                         rows=rows, query=query, communes=commune_names(services.search.index))  # fmt: skip
+                         rows=rows, query=query, communes=commune_names(services.search.index),
+                         energy=energy)  # fmt: skip
 
 
 def _facts(r: dict[str, Any]) -> list[tuple[str, str]]:
@@ -80,11 +83,23 @@ def _facts(r: dict[str, Any]) -> list[tuple[str, str]]:
         "Version du prompt": r["prompt_version"], "Modèle": r["model"],
         "Empreinte SHA-256 du modèle": r["model_sha256"] or "–",
         "Jetons générés": str(r["tokens"]),
+        "Énergie estimée": _energy(r),
         "Avis de l'habitant": {True: "utile", False: "pas utile", None: "–"}[r["helpful"]],
         "Commentaire (expurgé)": r["comment"] or "–",
         "Éléments expurgés": ", ".join(f"{k} : {v}" for k, v in r["redactions"].items()) or "aucun",
     }  # fmt: skip
     return [(label, str(value)) for label, value in facts.items()]
+
+
+def _energy(r: dict[str, Any]) -> str:
+    if r.get("energy_wh") is None:
+        return "– (non mesurée pour cette réponse)"
+    method = (
+        "méthode Green Algorithms"
+        if r["energy_method"] == "green-algorithms"
+        else r["energy_method"]
+    )
+    return f"{r['energy_wh']:.3f} Wh, {r['emissions_gco2e']:.4f} gCO2e ({method})"
 
 
 @router.get("/audit/answers/{answer_id}")
