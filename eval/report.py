@@ -21,6 +21,7 @@ from eval.metric_info import (
     reason_label,
 )
 from eval.plots import draw_plots
+from eval.safety_report import safety_context
 
 WORST_SHOWN = 10
 
@@ -90,6 +91,7 @@ def _context(
         "changes": _changes(records, previous) if previous is not None else None,
         "worst": [_evidence(r) for r in worst],
         "questions": _questions(records),
+        "safety": safety_context(summary.get("safety")),
     }
 
 
@@ -109,6 +111,8 @@ def _facts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     cost = summary.get("cost")
     if cost:
         rows.append(("Temps par réponse", _seconds(cost)))
+    if cost and cost.get("energy_wh_per_answer_median") is not None:
+        rows.append(("Énergie (estimation Green Algorithms)", _energy(cost)))
     if summary.get("unscored_for_retrieval"):
         rows.append(("Questions non notées pour la recherche",
                      f"{summary['unscored_for_retrieval']} (leur document n'est pas dans le corpus)"))  # fmt: skip
@@ -132,6 +136,13 @@ def _seconds(cost: dict[str, Any]) -> str:
             f"{shown(cost.get('seconds_per_answer_p95'))}, premier mot en "
             f"{shown(cost.get('first_token_s_median'))} (médiane) ; "
             f"{cost.get('tokens_total', 0)} jetons générés en tout")  # fmt: skip
+
+
+def _energy(cost: dict[str, Any]) -> str:
+    median = cost["energy_wh_per_answer_median"]
+    return (f"{median:.3f} Wh et {cost['gco2e_per_answer_median']:.4f} gCO2e par réponse "
+            f"(médiane), soit {median * 1000:.0f} Wh pour 1 000 réponses ; "
+            f"{cost['energy_wh_total']:.2f} Wh pour cette évaluation").replace(".", ",")  # fmt: skip
 
 
 def _metrics(summary: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -14,8 +14,12 @@ METRIC_GROUPS = {
                "reference_recall", "reference_f1", "groundedness"),
     "ragas": JUDGE_METRICS,
     "cost": ("seconds_per_answer", "tokens_per_answer"),
+    # the red-team set through the safety policy, and a fixed slice of the verifier benchmark:
+    # reported in summary["safety"], not as per-question scores; no answer is generated for them
+    "safety": ("red_team", "verifier"),
 }  # fmt: skip
 ALL_GROUPS = tuple(METRIC_GROUPS)
+_NO_ANSWER_GROUPS = ("retrieval", "safety")
 
 
 class EvalError(GuichetError):
@@ -73,5 +77,8 @@ class EvalRequest:
 
     @property
     def retrieval_only(self) -> bool:
-        """Only retrieval metrics: no answer is generated."""
-        return all(m == "retrieval" or m in METRIC_GROUPS["retrieval"] for m in self.metrics)
+        """Only retrieval (and safety) metrics: no answer is generated."""
+        return all(
+            m in _NO_ANSWER_GROUPS or any(m in METRIC_GROUPS[g] for g in _NO_ANSWER_GROUPS)
+            for m in self.metrics
+        )

@@ -32,6 +32,7 @@ from eval.run_folder import load_run, reuse_answers, write_results
 from eval.summary import summarize
 
 if TYPE_CHECKING:
+    from chatbot.safety import SafetyPolicy
     from chatbot.wiring import SearchServices
 
 
@@ -70,7 +71,7 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Run the evaluation, write results, summary and report under `request.out`; return the
     summary."""
-    from chatbot.wiring import build_ingester, build_search_services
+    from chatbot.wiring import build_ingester, build_safety_policy, build_search_services
     from eval.report import write_report
     from ingestion.manifest import read_manifest_file
 
@@ -82,9 +83,11 @@ def run_evaluation(
     manifest = read_manifest_file(request.manifest) if request.manifest else None
     request.out.mkdir(parents=True, exist_ok=True)  # an unwritable folder fails now, not at the end
     judge_error = None
+    safety: dict[str, Any] | None = None
     started = time.perf_counter()
     settings = eval_settings(settings, request.corpus)
     search = build_search_services(settings)
+    policy = build_safety_policy(search)  # one policy: its examples are embedded once
     try:
         progress.stage("Indexation du corpus", None)
         report = build_ingester(settings, search).run(
@@ -102,7 +105,9 @@ def run_evaluation(
             if request.answers is not None:
                 records = reuse_answers(items, request.answers)
             else:
-                records = _answer_with_model(items, search, request, settings, indexed, progress)
+                records = _answer_with_model(
+                    items, search, request, settings, indexed, progress, policy
+                )
             gc.collect()  # the answering model is gone before the judge loads its own copy
             write_results(request.out, records, None)  # the answers are safe whatever follows
             if wants(request.metrics, "ragas"):
@@ -110,6 +115,8 @@ def run_evaluation(
                     _judge_all(records, settings, request.metrics, search.embedder, progress)
                 except Exception as error:  # answers and judge-free scores are still reported
                     judge_error = f"{type(error).__name__}: {error}"
+        if wants(request.metrics, "safety"):
+            safety = run_safety(search, request.metrics, progress, policy)
     finally:
         search.close()
     missing = sorted({s for item in items for s in item.source_ids} - indexed)
@@ -120,9 +127,46 @@ def run_evaluation(
     )
     if judge_error is not None:
         summary.setdefault("judge", {})["error"] = judge_error
+    if safety is not None:
+        summary["safety"] = safety
     write_results(request.out, records, summary)
     write_report(request.out, records, summary, previous)
     return summary
+
+
+def run_safety(
+    search: SearchServices,
+    metrics: frozenset[str],
+    progress: Progress,
+    policy: SafetyPolicy | None = None,
+) -> dict[str, Any]:
+    """The red-team set through the safety policy the service builds (the answering one when
+    given; else a new one on the same embedder, with its thresholds), and a fixed slice of the
+    verifier benchmark (rules only) when the service-public sheets are beside the repository.
+    A part that fails is reported as such."""
+    from chatbot.wiring import build_safety_policy
+    from eval import red_team, verifier_benchmark
+
+    result: dict[str, Any] = {}
+    if wants(metrics, "safety", "red_team"):
+        try:
+            cases = red_team.load_cases()
+            progress.stage("Garde-fous : jeu de questions hostiles", len(cases))
+            policy = policy or build_safety_policy(search)
+            decisions = red_team.run(policy, cases, progress.advance)
+            result["red_team"] = red_team.summarize(cases, decisions, search.embedder.name)
+        except Exception as error:  # the answers and the other scores are still reported
+            result["red_team"] = {"error": f"{type(error).__name__}: {error}"}
+    if wants(metrics, "safety", "verifier"):
+        label = "Garde-fous : banc d'essai du vérificateur"
+        progress.stage(label, None)
+        try:
+            result["verifier"] = verifier_benchmark.eval_summary(
+                on_start=lambda total: progress.stage(label, total), on_done=progress.advance
+            )
+        except Exception as error:
+            result["verifier"] = {"error": f"{type(error).__name__}: {error}"}
+    return result
 
 
 def _retrieve_all(
@@ -154,13 +198,14 @@ def _answer_with_model(
     settings: Settings,
     indexed: set[str],
     progress: Progress,
+    policy: SafetyPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """Load the answering model, answer every question, and let the model go."""
     from chatbot.wiring import build_answerer, build_generator
 
     generator = build_generator(settings)
     try:
-        answerer = build_answerer(settings, search, generator)
+        answerer = build_answerer(settings, search, generator, policy)
         if request.k > answerer.config.candidates:
             raise EvalError(
                 f"--k vaut {request.k}, mais le chatbot ne garde que "
@@ -199,6 +244,9 @@ def _answer_all(
         """Word overlap averaged with embedding similarity, as the live citation check does."""
         return (lexical_support(sentence, passage) + cosine(vector(sentence), vector(passage))) / 2
 
+    from chatbot.wiring import build_energy_meter
+
+    meter = build_energy_meter(settings)
     for item in items:
         history = _history(item, by_id, answers)
         try:
@@ -209,6 +257,8 @@ def _answer_all(
             continue
         answers[item.id] = answer
         record = answer_record(item, answer, request.k, threshold, support, indexed)
+        energy = meter.for_seconds((answer.timings.get("total_ms") or 0.0) / 1000)
+        record["cost"].update(energy_wh=energy.wh, gco2e=energy.gco2e, energy_method=energy.method)
         records.append(record)
         progress.advance()
     return records

@@ -70,7 +70,14 @@ def _cost(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
     first = [r["cost"]["first_token_ms"] / 1000 for r in answered
              if r["cost"]["first_token_ms"] and not r["abstained"]]  # fmt: skip
     tokens = [r["cost"]["tokens"] for r in answered]
+    energy = [r["cost"]["energy_wh"] for r in answered if r["cost"].get("energy_wh") is not None]
+    emissions = [r["cost"].get("gco2e") or 0.0 for r in answered
+                 if r["cost"].get("energy_wh") is not None]  # fmt: skip
     return {
+        "energy_wh_per_answer_median": _round(percentile(energy, 0.5), 4),
+        "gco2e_per_answer_median": _round(percentile(emissions, 0.5), 5),
+        "energy_wh_total": _round(sum(energy), 4) if energy else None,
+        "gco2e_total": _round(sum(emissions), 5) if energy else None,
         "seconds_per_answer_median": _round(percentile(seconds, 0.5)),
         "seconds_per_answer_p95": _round(percentile(seconds, 0.95)),
         "first_token_s_median": _round(percentile(first, 0.5)),
@@ -94,5 +101,5 @@ def _judge_summary(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"model": model, "scored": scored, "failures": failures}
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else round(value, 4)
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, digits)

@@ -66,8 +66,8 @@ def evaluate(
     metrics: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated groups (retrieval, checks, ragas, cost) or metrics; "
-            "default: all. `retrieval` alone generates no answer."
+            help="Comma-separated groups (retrieval, checks, ragas, cost, safety) or metrics; "
+            "default: all. `retrieval` (or `safety`) alone generates no answer."
         ),
     ] = None,
     out_dir: Annotated[

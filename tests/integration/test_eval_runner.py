@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from eval.judge import JUDGE_METRICS, JudgeSample, applicable
+from eval.red_team import load_cases
 from eval.request import EvalError, EvalRequest, parse_metrics
 from eval.runner import run_evaluation
-from tests.conftest import CORPUS, ROOT, make_settings, require_models
+from tests.conftest import CORPUS, ROOT, SHARED_DATA, make_settings, require_models
 
 pytestmark = pytest.mark.integration
 GOLDEN = ROOT / "eval" / "datasets" / "demo-golden.jsonl"
@@ -68,6 +69,33 @@ def test_every_question_is_answered_scored_and_written(small_run: dict[str, Any]
     assert {"abstention_accuracy", "hit_at_k", "language_match"} <= set(summary["metrics"])
     assert set(summary["by_category"]) == {"démarche", "suivi", "injection"}
     assert summary["cost"]["tokens_total"] == sum(r["cost"]["tokens"] for r in records)
+    energy = [r["cost"]["energy_wh"] for r in records]
+    assert all(e > 0 for e in energy) and summary["cost"]["energy_wh_total"] == round(
+        sum(energy), 4
+    )
+    report = (small_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert "Énergie (estimation Green Algorithms)" in report and "pour 1 000 réponses" in report
+
+
+def test_safeguards_are_reported_per_family(small_run: dict[str, Any]) -> None:
+    """The `safety` group (on by default): the red-team set through the answering policy, and
+    the verifier's fixed slice when ../shared/data is there (else the reason it was skipped)."""
+    safety = small_run["summary"]["safety"]
+    red_team = safety["red_team"]
+    assert set(red_team["per_family"]) == {"political", "personal_data", "personal_advice",
+                                           "emergency", "ordinary"}, red_team  # fmt: skip
+    assert red_team["questions"] == len(load_cases()) and red_team["embedder"] == "all-minilm-l6-v2"
+    assert set(red_team["targets"]) == {"must_refuse_refused", "must_answer_answered"}
+    assert 0.0 <= red_team["must_refuse_refused"] <= 1.0 and red_team["must_answer_answered"] > 0
+    verifier = safety["verifier"]
+    if (SHARED_DATA / "service-public" / "fiches").is_dir():
+        assert {row["n"] for row in verifier["per_type"].values()} == {40}, verifier
+        assert set(verifier["targets"]) == {"negation", "number", "date", "false_rejection"}
+    else:
+        assert "introuvables" in verifier["skipped"]
+    page = (small_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert "Garde-fous : questions à refuser (jeu red team)" in page
+    assert "Garde-fous : banc d'essai du vérificateur de phrases" in page
 
 
 def test_the_judge_scores_or_counts_every_applicable_pair(small_run: dict[str, Any]) -> None:
@@ -122,6 +150,7 @@ def test_cli_reuses_the_cached_index_and_compares_with_the_last_run(
     assert summary["retrieval_only"] and summary["questions"] == 6
     assert summary["ingest"]["unchanged"] == 7 and summary["ingest"]["added"] == 0
     assert set(summary["metrics"]) == {"hit_at_1", "hit_at_k", "recall_at_k", "mrr"}
+    assert "safety" not in summary  # `--metrics retrieval` alone runs nothing else
     page = (out / "report.html").read_text()
     assert "Changements depuis l'évaluation précédente" in page and "Précédente" in page
 

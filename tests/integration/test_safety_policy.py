@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from benchmarks.red_team import ANSWER_TARGET, REFUSE_TARGET, load_cases, run, score
 from chatbot.safety import SafetyPolicy, thresholds_for
 from chatbot.safety.emergency import NUMBERS
+from eval.red_team import ANSWER_TARGET, REFUSE_TARGET, load_cases, run, score
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
-"""The verifier on real service-public.fr sentences (a fixed slice of `benchmarks.verifier`), and
-the model's yes-probability on the small local model."""
+"""The verifier on real service-public.fr sentences (a fixed slice of eval.verifier_benchmark,
+which `guichet eval` runs too), and the model's yes-probability on the small local model."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.verifier import MAX_FALSE_REJECTION, RECALL_TARGETS, run
 from chatbot.generation.llamacpp import LlamaCppGenerator
 from chatbot.generation.queue import RequestQueue
 from chatbot.models import SMOLLM2_135M
 from chatbot.ports import GenerationOptions
 from chatbot.verification import ModelEntailmentScorer
+from eval.verifier_benchmark import MAX_FALSE_REJECTION, RECALL_TARGETS, run
 from tests.conftest import require_models
 
 pytestmark = pytest.mark.integration

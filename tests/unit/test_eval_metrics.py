@@ -95,7 +95,7 @@ def test_retrieval_scores_on_distinct_sources() -> None:
 
 
 def test_metric_selection() -> None:
-    assert parse_metrics(None) == {"retrieval", "checks", "ragas", "cost"}
+    assert parse_metrics(None) == {"retrieval", "checks", "ragas", "cost", "safety"}
     assert parse_metrics("retrieval, faithfulness") == {"retrieval", "faithfulness"}
     with pytest.raises(EvalError, match="inconnue"):
         parse_metrics("retrieval,bleu")

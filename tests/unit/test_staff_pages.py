@@ -23,7 +23,7 @@ from chatbot.api.pages.communes import CommuneList
 from chatbot.api.pages.rendering import install_pages
 from chatbot.api.pages.staff_access import COOKIE
 from chatbot.api.pages.staff_access import router as sign_in_router
-from chatbot.domain import IndexedDocument
+from chatbot.domain import Chunk, IndexedDocument, Passage, SourceInfo
 from chatbot.store.staff import NotAuthenticatedError, StaffUser
 from chatbot.store.staff_sessions import SignedInStaff, csrf_token_for
 from chatbot.web.templating import passage_href, render, safe_href
@@ -77,6 +77,30 @@ def test_a_hostile_passage_is_escaped_and_its_javascript_url_is_no_link() -> Non
     assert "Passages pour « &lt;script&gt;alert(1)&lt;/script&gt; »" in page
 
 
+def test_each_source_shows_its_date_and_an_ocr_marker_for_a_scanned_page() -> None:
+    source = SourceInfo("arrete", "Arrêté <b>", date="2024-05-01T09:30:00+00:00")
+    scanned = Passage(Chunk("id-arrete", source, 0, "Stationnement interdit", page=1, ocr=True),
+                      0.03, 0.8, 1.0)  # fmt: skip
+    typed = passage("doc", "Texte sans date")
+    citations = (Citation(1, "arrete", "Arrêté", "", 1, "extrait", True, source.date),
+                 Citation(2, "doc", "Titre doc", "", None, "extrait", True, "juin 2024"))  # fmt: skip
+    answer = Answer(text="Réponse [1][2]", language="fr", abstained=False, reason=None,
+                    citations=citations, passages=(scanned, typed), retrieved=(scanned, typed),
+                    standalone_question="q", check=None, contact=None, timings={}, tokens=3)  # fmt: skip
+    found = [p.as_json(n) for n, p in enumerate((scanned, typed), start=1)]
+    page = agent_page(q="stationnement", found=found, answer=answer_view(answer))
+    updated = (
+        '<span class="note">mis à jour le <time datetime="2024-05-01">01/05/2024</time></span>'
+    )
+    marker = '<abbr class="ocr" title="texte lu par reconnaissance optique'
+    rows = re.findall(r"<tr><td>(\d)</td>(.*?)</tr>", page, re.DOTALL)
+    items = re.findall(r'<li value="(\d)">(.*?)</li>', page, re.DOTALL)
+    assert len(rows) == 4 and len(items) == 2  # the search's and the answer's passages, citations
+    for n, shown in rows + items:
+        assert (updated in shown, marker in shown) == ((True, True) if n == "1" else (False, False))
+    assert "Arrêté &lt;b&gt;</a><br>" in page  # the title stays escaped
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [("https://ex.fr/a?b=1", "https://ex.fr/a?b=1"), ("/sources/x", "/sources/x"),
@@ -109,7 +133,9 @@ def test_no_staff_page_or_report_has_an_inline_script_or_style(tmp_path: Path) -
         agent_page(found=[], error="Le message est vide"),
         agent_page(answer=answer_view(an_answer())),
         render("audit_list.html", title="Audit", params={"riskiest": "1"}, rows=[record],
-               query="a=1&b=2", communes=["Orsay"], **base),
+               query="a=1&b=2", communes=["Orsay"], energy={"answers": 3, "without_figure": 1,
+               "total_wh": 0.2, "total_gco2e": 0.01, "median_wh": 0.1, "median_gco2e": 0.005},
+               **base),
         render("audit_answer.html", title="Fiche", record=record, facts=[("Langue", "fr")],
                sentences=record["citation_check"]["sentences"], settings_json="{}", **base),
         render("audit_reports.html", title="Évaluations", folder="/x", trend=trend_chart(reports),
