@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 from chatbot.answering.citations import lexical_support, split_claims
 from chatbot.text.lexical import tokenize
+from chatbot.text.readability import readability, words
 from chatbot.text.sentences import MIN_CLAIM_WORDS as MIN_CLAIM_WORDS
 from chatbot.text.sentences import is_claim as is_claim
+from chatbot.text.sentences import split_sentences
+from chatbot.text.sentences import without_markers as sentence_without_markers
 
 Support = Callable[[str, str], float]
 
@@ -100,6 +103,21 @@ def reference_overlap(answer: str, reference: str) -> tuple[float, float]:
     precision = common / len(said)
     f1 = 2 * precision * recall / (precision + recall) if common else 0.0
     return recall, f1
+
+
+def reading_ease(answer: str, language: str | None, abstained: bool) -> float | None:
+    """The Kandel–Moles reading ease of a French answer, its [n] markers left out (higher is
+    easier); None for a decline, an answer in another language, or one without words."""
+    if abstained or language != "fr":
+        return None
+    result = readability(answer)  # each sentence is read without its citation markers
+    return result.kandel_moles if result.words else None
+
+
+def sentence_lengths(answer: str) -> list[int]:
+    """The number of words of each sentence (or list item) of an answer, markers left out."""
+    counts = (len(words(sentence_without_markers(s))) for s in split_sentences(answer))
+    return [count for count in counts if count]
 
 
 def without_markers(text: str) -> str:

@@ -103,6 +103,13 @@ METRICS: dict[str, MetricInfo] = {
         "affirmation est appuyée par une source (citée, ou reconnue par le contrôle), moins quand "
         "des affirmations sont peu ou pas appuyées.",
     ),
+    "reading_ease": MetricInfo(
+        "Lisibilité (Kandel–Moles)",
+        "Facilité de lecture des réponses en français (score de Kandel–Moles, d'après la longueur "
+        "des phrases et le nombre de syllabes par mot) : plus haut = plus facile ; vers 60–70 une "
+        "prose courante, sous 30 un texte administratif très difficile.",
+        share=False,
+    ),
     "seconds_per_answer": MetricInfo(
         "Secondes par réponse (médiane)",
         "Temps médian entre la question et la fin de la réponse, sur cette machine.",

@@ -22,8 +22,12 @@ from eval.metric_info import (
 )
 from eval.plots import draw_plots
 from eval.safety_report import safety_context
+from eval.summary import LANGUAGE_SCORES
 
 WORST_SHOWN = 10
+STYLE_LABELS = {"standard": "Standard", "simple": "Simplifiée (langage clair)"}
+LANGUAGE_LABELS = {"fr": "français", "en": "anglais", "es": "espagnol", "pt": "portugais",
+                   "ar": "arabe", "de": "allemand", "it": "italien", "nl": "néerlandais"}  # fmt: skip
 
 
 def write_report(
@@ -88,6 +92,8 @@ def _context(
             "rows": list(categories.items()),
             "shown": [m for m in KEY_SCORES if any(m in c for c in categories.values())],
         },
+        "styles": _styles(summary),
+        "languages": _languages(summary),
         "changes": _changes(records, previous) if previous is not None else None,
         "worst": [_evidence(r) for r in worst],
         "questions": _questions(records),
@@ -97,17 +103,25 @@ def _context(
 
 def _facts(summary: dict[str, Any]) -> list[tuple[str, str]]:
     ingest = summary.get("ingest", {})
+    styles = summary.get("styles") or []
+    questions = str(summary["questions"])
+    if len(styles) > 1:  # each question is answered once per style: one record per answer
+        questions = (f"{summary['questions'] // len(styles)}, chacune répondue dans "
+                     f"{len(styles)} styles ({summary['questions']} réponses)")  # fmt: skip
     rows = [
         ("Jeu de questions", summary["dataset"]),
         ("Corpus", f"{summary['corpus']} ({ingest.get('documents', '?')} documents, "
                    f"{ingest.get('chunks', '?')} passages)"),
-        ("Questions", str(summary["questions"])),
+        ("Questions", questions),
         ("Modèles", f"{summary['llm']} (réponses), {summary['embedder']} (recherche)"),
         ("Date", summary["date"]),
         ("Durée", f"{summary['duration_s']:.0f} s"),
         ("Mode", "recherche seule (aucune réponse générée)" if summary.get("retrieval_only")
                  else "réponses complètes"),
     ]  # fmt: skip
+    if styles:
+        labels = ", ".join(STYLE_LABELS.get(style, style).lower() for style in styles)
+        rows.append(("Styles de réponse", labels))
     cost = summary.get("cost")
     if cost:
         rows.append(("Temps par réponse", _seconds(cost)))
@@ -169,6 +183,49 @@ def _delta(name: str, value: float, old: float | None) -> dict[str, str] | None:
     shown = f"{change * 100:+.1f} pts" if describe(name).share else f"{change:+.2f}"
     return {"css": "better" if better else "worse",
             "text": f"{shown.replace('.', ',')} ({word})"}  # fmt: skip
+
+
+def _styles(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per answer style, its figures in words (empty: nothing to show)."""
+    rows = []
+    for style, values in summary.get("by_style", {}).items():
+        ease, scored = values.get("reading_ease"), values.get("reading_ease_answers", 0)
+        checked = values.get("sentences_checked", 0)
+        dropped = format_value("dropped_share", values.get("dropped_share"))
+        if checked:
+            dropped += f" ({values.get('sentences_dropped', 0)} sur {checked} phrases)"
+        rows.append({
+            "label": STYLE_LABELS.get(style, style), "questions": values.get("questions", 0),
+            "reading_ease": "—" if ease is None else f"{_decimal(ease)} (sur {_answers(scored)})",
+            "words": _decimal(values.get("words_per_sentence_median")), "dropped": dropped,
+            "citations": format_value("citation_precision", values.get("citation_precision")),
+            "abstention": format_value("abstention_accuracy", values.get("abstention_accuracy")),
+            "seconds": _decimal(values.get("seconds_per_answer")),
+        })  # fmt: skip
+    return rows
+
+
+def _languages(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """One row per expected language, with the scores some language has (None: nothing to show)."""
+    languages = summary.get("by_language", {})
+    shown = [m for m in LANGUAGE_SCORES
+             if any(values.get(m) is not None for values in languages.values())]  # fmt: skip
+    if not shown:
+        return None
+    rows = [{"label": f"{LANGUAGE_LABELS.get(code, code)} ({code})",
+             "questions": values.get("questions", 0), "values": values}
+            for code, values in languages.items()]  # fmt: skip
+    return {"shown": shown, "rows": rows, "k": summary.get("k"),
+            "per_style": len(summary.get("styles") or []) > 1}  # fmt: skip
+
+
+def _answers(count: int) -> str:
+    return f"{count} réponse{'s' if count > 1 else ''}"
+
+
+def _decimal(value: float | None) -> str:
+    """A figure with one decimal, French style ("—" when missing)."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")
 
 
 def _judge(summary: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ from eval.judge import JUDGE_METRICS
 METRIC_GROUPS = {
     "retrieval": ("hit_at_1", "hit_at_k", "recall_at_k", "mrr"),
     "checks": ("citation_precision", "uncited_share", "dropped_share", "abstention_accuracy", "language_match",
-               "reference_recall", "reference_f1", "groundedness"),
+               "reference_recall", "reference_f1", "groundedness", "reading_ease"),
     "ragas": JUDGE_METRICS,
     "cost": ("seconds_per_answer", "tokens_per_answer"),
     # the red-team set through the safety policy, and a fixed slice of the verifier benchmark:
@@ -20,6 +20,8 @@ METRIC_GROUPS = {
 }  # fmt: skip
 ALL_GROUPS = tuple(METRIC_GROUPS)
 _NO_ANSWER_GROUPS = ("retrieval", "safety")
+# Answer styles (chatbot.answering.pipeline.Style): the first one keeps the question's own id.
+STYLES = ("standard", "simple")
 
 
 class EvalError(GuichetError):
@@ -43,6 +45,30 @@ def parse_metrics(text: str | None) -> frozenset[str]:
                 f"{', '.join(ALL_GROUPS)} ou les métriques {', '.join(sorted(known))}."
             )
     return frozenset(chosen)
+
+
+def parse_styles(text: str | None) -> tuple[str, ...]:
+    """Answer styles, comma separated, each once in the order given (standard when empty)."""
+    if text is None:
+        return ("standard",)
+    chosen: list[str] = []
+    for word in (w.strip().lower() for w in text.split(",") if w.strip()):
+        if word not in STYLES:
+            raise EvalError(
+                f"Style de réponse inconnu : « {word} ». Choisissez parmi {', '.join(STYLES)} "
+                "(séparés par des virgules)."
+            )
+        if word not in chosen:
+            chosen.append(word)
+    if not chosen:
+        raise EvalError("--styles est vide : nommez au moins un style (standard, simple).")
+    return tuple(chosen)
+
+
+def record_id(item_id: str, style: str) -> str:
+    """The id of one answer in results.jsonl: the question's id for the standard style (as before
+    styles existed, so that --compare and --answers still match), `id@style` for the others."""
+    return item_id if style == "standard" else f"{item_id}@{style}"
 
 
 def selected(metrics: frozenset[str], name: str) -> bool:
@@ -74,6 +100,12 @@ class EvalRequest:
     compare: Path | None = None
     manifest: Path | None = None  # a sources.yaml/.csv to use instead of the corpus's own
     answers: Path | None = None  # an earlier run whose answers are scored again, not regenerated
+    styles: tuple[str, ...] = ("standard",)  # each question is answered once per style
+
+    def __post_init__(self) -> None:
+        # an unknown or missing style fails here, in French; so does one given twice
+        if parse_styles(",".join(self.styles)) != self.styles:
+            raise EvalError(f"Styles de réponse en double : {', '.join(self.styles)}.")
 
     @property
     def retrieval_only(self) -> bool:

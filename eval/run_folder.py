@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.checks import reading_ease
 from eval.dataset import EvalItem
 from eval.judge import JUDGE_METRICS
-from eval.request import EvalError
+from eval.request import EvalError, record_id
 
 
 def write_results(
@@ -48,27 +49,34 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def reuse_answers(items: Sequence[EvalItem], folder: Path) -> list[dict[str, Any]]:
-    """The answers of an earlier run for these questions, their judge scores cleared."""
+def reuse_answers(
+    items: Sequence[EvalItem], folder: Path, styles: Sequence[str] = ("standard",)
+) -> list[dict[str, Any]]:
+    """The answers of an earlier run for these questions in these styles, their judge scores
+    cleared (and their reading ease computed when that run predates it)."""
     results = folder / "results.jsonl"
     if not results.is_file():
         raise EvalError(
             f"Pas de results.jsonl dans {folder} : donnez le dossier --out d'une évaluation."
         )
     earlier = {record["id"]: record for record in _read_records(results)}
-    missing = [
-        item.id for item in items if item.id not in earlier or "answer" not in earlier[item.id]
-    ]
+    wanted = [(record_id(item.id, style), style) for item in items for style in styles]
+    missing = [rid for rid, _ in wanted if rid not in earlier or "answer" not in earlier[rid]]
     if missing:
         raise EvalError(
             f"{folder} n'a pas de réponse pour {len(missing)} question(s) ({', '.join(missing[:5])}) :"
-            " lancez l'évaluation sans --answers."
+            " lancez l'évaluation sans --answers (ou avec les mêmes --styles)."
         )
     records = []
-    for item in items:
-        record = dict(earlier[item.id])
+    for rid, style in wanted:
+        record = dict(earlier[rid])
         record["scores"] = {k: v for k, v in record["scores"].items() if k not in JUDGE_METRICS}
         record["judge_failures"] = {}
         record.pop("judge_model", None)
+        record.setdefault("style", style)  # a run from before styles answered in the standard one
+        if "reading_ease" not in record["scores"]:
+            ease = reading_ease(record["answer"], record.get("language"), record["abstained"])
+            if ease is not None:
+                record["scores"]["reading_ease"] = ease
         records.append(record)
     return records

@@ -15,18 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chatbot.answering.citations import cosine, lexical_support
-from chatbot.answering.pipeline import Answer, Answerer
+from chatbot.answering.pipeline import Answer, Answerer, Style
 from chatbot.domain import GuichetError, Passage
 from chatbot.models import model_name
 from chatbot.settings import Settings
 from chatbot.text.language import detect_language
 from eval.checks import (
     citation_scores,
+    reading_ease,
     reference_overlap,
 )
 from eval.dataset import EvalItem, load_dataset
 from eval.judge import JUDGE_METRICS, JudgeSample
-from eval.request import EvalError, EvalRequest, wants
+from eval.request import EvalError, EvalRequest, record_id, wants
 from eval.retrieval_metrics import hit_at_k, recall_at_k, reciprocal_rank, unique_in_order
 from eval.run_folder import load_run, reuse_answers, write_results
 from eval.summary import summarize
@@ -103,7 +104,7 @@ def run_evaluation(
             )
         else:
             if request.answers is not None:
-                records = reuse_answers(items, request.answers)
+                records = reuse_answers(items, request.answers, request.styles)
             else:
                 records = _answer_with_model(
                     items, search, request, settings, indexed, progress, policy
@@ -227,8 +228,9 @@ def _answer_all(
     indexed: set[str],
     progress: Progress,
 ) -> list[dict[str, Any]]:
-    progress.stage("Réponses", len(items))
-    answers: dict[str, Answer] = {}
+    styles = [_STYLES[name] for name in request.styles]
+    progress.stage("Réponses", len(items) * len(styles))
+    answers: dict[tuple[Style, str], Answer] = {}  # (style, question id): each style's thread
     by_id = {item.id: item for item in items}
     records = []
     threshold = settings.support_threshold
@@ -248,37 +250,48 @@ def _answer_all(
 
     meter = build_energy_meter(settings)
     for item in items:
-        history = _history(item, by_id, answers)
-        try:
-            answer = answerer.answer(item.question, history)
-        except GuichetError as error:  # one failed question is reported, the others go on
-            records.append(_base_record(item) | {"error": str(error), "scores": {}})
+        for style in styles:  # the styles of one question side by side in results.jsonl
+            history = _history(item, by_id, answers, style)
+            try:
+                answer = answerer.answer(item.question, history, style=style)
+            except GuichetError as error:  # one failed question is reported, the others go on
+                records.append(_base_record(item, style) | {"error": str(error), "scores": {}})
+                progress.advance()
+                continue
+            answers[(style, item.id)] = answer
+            record = answer_record(item, answer, request.k, threshold, support, indexed, style)
+            energy = meter.for_seconds((answer.timings.get("total_ms") or 0.0) / 1000)
+            record["cost"].update(
+                energy_wh=energy.wh, gco2e=energy.gco2e, energy_method=energy.method
+            )
+            records.append(record)
             progress.advance()
-            continue
-        answers[item.id] = answer
-        record = answer_record(item, answer, request.k, threshold, support, indexed)
-        energy = meter.for_seconds((answer.timings.get("total_ms") or 0.0) / 1000)
-        record["cost"].update(energy_wh=energy.wh, gco2e=energy.gco2e, energy_method=energy.method)
-        records.append(record)
-        progress.advance()
     return records
 
 
+_STYLES: dict[str, Style] = {"standard": "standard", "simple": "simple"}
+
+
 def _history(
-    item: EvalItem, by_id: dict[str, EvalItem], answers: dict[str, Answer]
+    item: EvalItem,
+    by_id: dict[str, EvalItem],
+    answers: dict[tuple[Style, str], Answer],
+    style: Style = "standard",
 ) -> list[tuple[str, str]]:
-    """The earlier exchanges a follow-up continues, oldest first."""
+    """The earlier exchanges a follow-up continues, oldest first, as answered in this style."""
     chain = []
     parent = item.follow_up_of
     while parent is not None:
-        if parent in answers:  # a parent whose answer failed is left out of the history
-            chain.append((by_id[parent].question, answers[parent].text))
+        if (style, parent) in answers:  # a parent whose answer failed is left out of the history
+            chain.append((by_id[parent].question, answers[(style, parent)].text))
         parent = by_id[parent].follow_up_of
     return list(reversed(chain))
 
 
-def _base_record(item: EvalItem) -> dict[str, Any]:
-    return {
+def _base_record(item: EvalItem, style: str | None = None) -> dict[str, Any]:
+    """The question's own fields; with a style (answers, not retrieval alone), the record's id,
+    its style and the id of the answer it follows up are those of that style."""
+    record: dict[str, Any] = {
         "id": item.id,
         "question": item.question,
         "category": item.category,
@@ -288,6 +301,12 @@ def _base_record(item: EvalItem) -> dict[str, Any]:
         "expected_language": item.language or detect_language(item.question),
         "follow_up_of": item.follow_up_of,
     }
+    if style is not None:
+        record["id"] = record_id(item.id, style)
+        record["style"] = style
+        if item.follow_up_of is not None:
+            record["follow_up_of"] = record_id(item.follow_up_of, style)
+    return record
 
 
 def retrieval_scores(
@@ -313,9 +332,10 @@ def answer_record(
     threshold: float,
     support: Callable[[str, str], float] = lexical_support,
     indexed: set[str] | None = None,
+    style: str = "standard",
 ) -> dict[str, Any]:
-    """Everything about one answered question, with its judge-free scores."""
-    record = _base_record(item)
+    """Everything about one answered question in one style, with its judge-free scores."""
+    record = _base_record(item, style)
     passages = [p.chunk.text for p in answer.passages]
     record.update(
         standalone_question=answer.standalone_question,
@@ -343,6 +363,7 @@ def answer_record(
     if answer.verdicts:
         scores["dropped_share"] = len(answer.dropped) / len(answer.verdicts)
     answer_language = detect_language(answer.text, default=answer.language)
+    scores["reading_ease"] = reading_ease(answer.text, answer.language, answer.abstained)
     scores["language_match"] = float(answer_language == record["expected_language"])
     if not answer.abstained:
         cited = citation_scores(answer.text, passages, threshold, support)

@@ -1,4 +1,5 @@
-"""The summary of an evaluation: each metric's mean, overall and per category, cost and judge."""
+"""The summary of an evaluation: each metric's mean, overall, per category, per answer style and
+per expected language, cost and judge."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from typing import Any
 
 from chatbot.models import model_name
 from chatbot.settings import Settings
-from eval.checks import abstention_scores, mean, percentile
+from eval.checks import abstention_scores, mean, percentile, sentence_lengths
 from eval.judge import JUDGE_METRICS
 from eval.metric_info import METRICS
-from eval.request import EvalRequest, selected
+from eval.request import STYLES, EvalRequest, selected
+
+# The per-language table: does retrieval find the sheet, is the answer in the right language,
+# right to answer or decline, are its citations right, how much did the verifier drop.
+LANGUAGE_SCORES = ("hit_at_k", "language_match", "abstention_accuracy", "citation_precision",
+                   "dropped_share")  # fmt: skip
 
 
 def summarize(
@@ -33,10 +39,14 @@ def summarize(
         "metrics": _aggregate(records),
         "by_category": {},
     }
+    if not request.retrieval_only:
+        summary["styles"] = list(request.styles)
     categories = sorted({r["category"] for r in records})
     for category in categories:
         chosen = [r for r in records if r["category"] == category]
         summary["by_category"][category] = {"questions": len(chosen), **_aggregate(chosen)}
+    summary["by_style"] = by_style(records)
+    summary["by_language"] = by_language(records)
     answered = [r for r in records if "answer" in r]
     if answered:
         outcomes = [(r["answerable"], r["abstained"]) for r in answered]
@@ -53,6 +63,53 @@ def summarize(
                if v is not None and selected(request.metrics, k)]  # fmt: skip
     summary["metrics"] = dict(sorted(present, key=lambda kv: order.get(kv[0], len(order))))
     return summary
+
+
+def by_style(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per answer style (records with a style: answers, not retrieval alone): how easy the
+    answers read (Kandel–Moles, French answers only; sentence length), how the verifier and the
+    citations held up, the choice to answer, and the time per answer (declines left out)."""
+    names = {r["style"] for r in records if r.get("style")}
+    order = {name: i for i, name in enumerate(STYLES)}
+    result = {}
+    for style in sorted(names, key=lambda name: (order.get(name, len(order)), name)):
+        chosen = [r for r in records if r.get("style") == style]
+        spoken = [r for r in chosen if "answer" in r and not r["abstained"]]
+        lengths = [float(n) for r in spoken for n in sentence_lengths(r["answer"])]
+        verdicts = [v for r in chosen for v in r.get("verdicts", [])]
+        seconds = [r["cost"]["total_ms"] / 1000 for r in spoken
+                   if r.get("cost", {}).get("total_ms")]  # fmt: skip
+        result[style] = {
+            "questions": len(chosen),
+            "answers": len(spoken),
+            "abstention_accuracy": _score_mean(chosen, "abstention_accuracy"),
+            "reading_ease": _score_mean(chosen, "reading_ease", 1),
+            "reading_ease_answers": sum(1 for r in chosen if "reading_ease" in r["scores"]),
+            "words_per_sentence_median": _round(percentile(lengths, 0.5), 1),
+            "dropped_share": _score_mean(chosen, "dropped_share"),
+            "sentences_checked": len(verdicts),
+            "sentences_dropped": sum(1 for v in verdicts if not v.get("passed", True)),
+            "citation_precision": _score_mean(chosen, "citation_precision"),
+            "seconds_per_answer": _round(percentile(seconds, 0.5)),
+        }
+    return result
+
+
+def by_language(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per expected language (French first): the number of questions (of answers, once per
+    style, when several styles were asked for) and the means of LANGUAGE_SCORES (None where no
+    question has that score)."""
+    languages = {r.get("expected_language") or "?" for r in records}
+    result = {}
+    for language in sorted(languages, key=lambda code: (code != "fr", code)):
+        chosen = [r for r in records if (r.get("expected_language") or "?") == language]
+        result[language] = {"questions": len(chosen),
+                            **{name: _score_mean(chosen, name) for name in LANGUAGE_SCORES}}  # fmt: skip
+    return result
+
+
+def _score_mean(records: Sequence[dict[str, Any]], name: str, digits: int = 4) -> float | None:
+    return _round(mean([r["scores"].get(name) for r in records]), digits)
 
 
 def _aggregate(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:

@@ -88,17 +88,25 @@ def evaluate(
         ),
     ] = None,
     k: Annotated[int, typer.Option(help="Cut-off of the retrieval metrics.", min=1)] = 5,
+    styles: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated answer styles: standard, simple (plain language); each "
+            "question is answered once per style. Default: standard."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Evaluate answer quality on a question set and a corpus; write a report with plots."""
-    from eval.request import EvalRequest, parse_metrics
+    from eval.request import EvalRequest, parse_metrics, parse_styles
     from eval.runner import run_evaluation
 
     with friendly_errors():
         settings = load_settings()
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
                               metrics=parse_metrics(metrics), compare=compare,
-                              manifest=manifest, answers=answers)  # fmt: skip
+                              manifest=manifest, answers=answers,
+                              styles=parse_styles(styles))  # fmt: skip
         with progress_display(err, transient=as_json) as progress:
             summary = run_evaluation(settings, request, progress)
     if as_json:

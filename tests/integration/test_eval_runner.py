@@ -155,6 +155,27 @@ def test_cli_reuses_the_cached_index_and_compares_with_the_last_run(
     assert "Changements depuis l'évaluation précédente" in page and "Précédente" in page
 
 
+def test_retrieval_alone_ignores_styles_and_reports_quality_per_language(
+    tmp_path: Path, models_dir: Path
+) -> None:
+    """No answer, so no style: one record per question, and the per-language table has hit@k."""
+    require_models(models_dir, "small")
+    request = EvalRequest(GOLDEN, CORPUS, tmp_path / "out", metrics=parse_metrics("retrieval"),
+                          styles=("standard", "simple"))  # fmt: skip
+    summary = run_evaluation(make_settings(tmp_path, models_dir, "small"), request)
+    lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == summary["questions"] == 34
+    assert len({r["id"] for r in records}) == 34 and not any("style" in r for r in records)
+    assert "styles" not in summary and summary["by_style"] == {}
+    languages = summary["by_language"]
+    assert list(languages) == ["fr", "de", "en", "es"], languages
+    assert sum(row["questions"] for row in languages.values()) == 34
+    assert languages["fr"]["hit_at_k"] is not None and languages["en"]["language_match"] is None
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Qualité par langue" in page and "Lisibilité par style de réponse" not in page
+
+
 def test_answers_of_an_earlier_run_are_scored_again_not_regenerated(
     small_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -39,6 +39,22 @@ SUMMARY = {
     "by_category": {"démarche": {"questions": 2, "faithfulness": 0.55, "abstention_accuracy": 1.0},
                     "hors-corpus": {"questions": 1, "abstention_accuracy": 0.0}},
     "ingest": {"documents": 1, "chunks": 1, "missing_expected_sources": []},
+    "styles": ["standard", "simple"],
+    "by_style": {
+        "standard": {"questions": 3, "answers": 2, "abstention_accuracy": 0.6667,
+                     "reading_ease": 41.3, "reading_ease_answers": 2,
+                     "words_per_sentence_median": 21.0, "dropped_share": 0.1,
+                     "sentences_checked": 20, "sentences_dropped": 2, "citation_precision": 0.9,
+                     "seconds_per_answer": 4.0},
+        "simple": {"questions": 3, "answers": 1, "abstention_accuracy": 1.0, "reading_ease": 72.5,
+                   "reading_ease_answers": 1, "words_per_sentence_median": 9.0,
+                   "dropped_share": None, "sentences_checked": 0, "sentences_dropped": 0,
+                   "citation_precision": None, "seconds_per_answer": 3.5}},
+    "by_language": {
+        "fr": {"questions": 4, "hit_at_k": 1.0, "language_match": 1.0, "abstention_accuracy": 0.75,
+               "citation_precision": 0.9, "dropped_share": 0.1},
+        "es": {"questions": 2, "hit_at_k": 0.5, "language_match": 0.5, "abstention_accuracy": 1.0,
+               "citation_precision": None, "dropped_share": None}},
     "judge": {"model": "llm", "scored": {"faithfulness": 2}, "failures": {"answer_relevancy": {"parse": 1}}},
     "safety": {
         "red_team": {
@@ -134,7 +150,8 @@ def test_safeguards_show_targets_families_and_what_was_missed(tmp_path: Path) ->
     negation = _row(page, "négation inversée")
     assert "100,0 % détectées" in negation and "négation, restriction ou condition" in negation
     assert "15,0 % de faux rejets" in _row(page, "propositions réordonnées")
-    assert page.count("<caption>") == 5 and page.count("<table><caption>") == 5
+    # 5 safeguard tables, and the per-style and per-language ones
+    assert page.count("<caption>") == 7 and page.count("<table><caption>") == 7
 
 
 def test_safeguards_say_why_a_part_did_not_run(tmp_path: Path) -> None:
@@ -145,3 +162,48 @@ def test_safeguards_say_why_a_part_did_not_run(tmp_path: Path) -> None:
     assert "Non lancé : les fiches service-public.fr sont introuvables (x)" in page
     bare = write_report(tmp_path, RECORDS, {k: v for k, v in SUMMARY.items() if k != "safety"})
     assert "Garde-fous" not in bare.read_text()
+
+
+def test_readability_per_style_and_quality_per_language(tmp_path: Path) -> None:
+    page = write_report(tmp_path, RECORDS, SUMMARY).read_text()
+    assert '<h2 id="lisibilite">Lisibilité par style de réponse</h2>' in page
+    assert (
+        "Le score de Kandel–Moles adapte au français" in page and "plus haut = plus facile" in page
+    )
+    assert (
+        "<caption>Lisibilité et vérification des réponses, par style de réponse</caption>" in page
+    )
+    standard = _row(page, "Standard")
+    assert "41,3 (sur 2 réponses)" in standard
+    assert "21,0" in standard and "10,0 % (2 sur 20 phrases)" in standard and "90,0 %" in standard
+    simple = _row(page, "Simplifiée (langage clair)")
+    assert "72,5 (sur 1 réponse)" in simple and "9,0" in simple and "3,5" in simple
+    assert ">—<" in simple  # no verdict and no citation: nothing made up
+    assert page.index(standard) < page.index(simple)
+    assert '<h2 id="langues">Qualité par langue</h2>' in page
+    assert '<th scope="col">Bon document parmi les 5 premiers</th>' in page
+    assert "chaque question compte une fois par style" in page
+    french, spanish = _row(page, "français (fr)"), _row(page, "espagnol (es)")
+    assert "100,0 %" in french and "75,0 %" in french and "10,0 %" in french
+    assert "50,0 %" in spanish and spanish.count(">—<") == 2
+    assert page.index(french) < page.index(spanish)
+    assert "<td>1, chacune répondue dans 2 styles (3 réponses)</td>" in _row(page, "Questions")
+    assert _row(page, "Styles de réponse").endswith(
+        "<td>standard, simplifiée (langage clair)</td></tr>"
+    )
+
+
+def test_style_and_language_tables_only_when_there_is_something_to_show(tmp_path: Path) -> None:
+    bare = {k: v for k, v in SUMMARY.items() if k not in ("styles", "by_style", "by_language")}
+    page = write_report(tmp_path, RECORDS, bare).read_text()
+    assert "Lisibilité par style de réponse" not in page and "Qualité par langue" not in page
+    retrieval = dict(bare, retrieval_only=True, by_style={},
+                     by_language={"fr": {"questions": 3, "hit_at_k": 0.5, "language_match": None},
+                                  "ar": {"questions": 1, "hit_at_k": None}})  # fmt: skip
+    page = write_report(tmp_path, RECORDS, retrieval).read_text()
+    assert "Lisibilité par style de réponse" not in page and "Qualité par langue" in page
+    assert "Bonne langue" not in page.split("Qualité par langue")[1].split("</table>")[0]
+    assert "chaque question compte une fois par style" not in page
+    assert _row(page, "arabe (ar)").count(">—<") == 1
+    empty = dict(bare, by_language={"fr": {"questions": 3, "hit_at_k": None}})
+    assert "Qualité par langue" not in write_report(tmp_path, RECORDS, empty).read_text()
