@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections.abc
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,6 +53,22 @@ class AdmissionQueue(Protocol):
 
     def admit(self) -> None:
         """Raise `QueueFullError` when a new request would be refused now."""
+        ...
+
+    def reserve(self) -> QueuePlace:
+        """A place taken atomically (raises `QueueFullError` when none is left)."""
+        ...
+
+
+class QueuePlace(Protocol):
+    """One admitted request's place in an `AdmissionQueue`, held until released."""
+
+    def active(self) -> AbstractContextManager[None]:
+        """Model calls made inside use this place instead of queueing anew."""
+        ...
+
+    def release(self) -> None:
+        """Give the place back (idempotent)."""
         ...
 
 

@@ -11,8 +11,7 @@ from typing import Any
 from chatbot.answering.pipeline import Answer, Answerer, Sentence, Style
 from chatbot.domain import GuichetError, SearchFilters
 from chatbot.energy import EnergyEstimate, EnergyMeter
-from chatbot.generation.queue import RequestQueue, Reservation
-from chatbot.ports import AdmissionQueue
+from chatbot.ports import AdmissionQueue, QueuePlace
 from chatbot.store.audit_records import audit_record
 from chatbot.store.conversations import ConversationStore
 
@@ -46,7 +45,7 @@ class Turn:
     session_id: str
     message: str
     history: list[tuple[str, str]]
-    reservation: Reservation | None = field(default=None, compare=False, repr=False)
+    reservation: QueuePlace | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -115,13 +114,10 @@ class ConversationService:
                 reservation.release()
             raise
 
-    def _reserve(self) -> Reservation | None:
-        """A place in the model's queue, taken atomically (QueueFullError when none is left)."""
-        if isinstance(self.queue, RequestQueue):
-            return self.queue.reserve()
-        if self.queue is not None:
-            self.queue.admit()
-        return None
+    def _reserve(self) -> QueuePlace | None:
+        """A place in the model's queue, taken atomically (QueueFullError when none is left);
+        None where the model is behind a server that queues requests itself."""
+        return self.queue.reserve() if self.queue is not None else None
 
     def answer(
         self, turn: Turn, filters: SearchFilters | None = None, style: Style = "standard"
