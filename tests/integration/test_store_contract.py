@@ -122,7 +122,7 @@ def test_migrations_build_exactly_the_declared_schema(world: World) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert schema_version(world.engine) == "0002"
+    assert schema_version(world.engine) == "0003"
     with world.engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     assert differences == []

@@ -53,7 +53,10 @@ def test_what_uvicorn_would_log_is_filtered_too(
     install_log_filter()
     caplog.set_level(logging.INFO)
     for name in ("uvicorn.error", "uvicorn.access", "guichet.api"):
-        # An in-process uvicorn earlier in the run applies its logging config (propagate off).
+        # An in-process uvicorn earlier in the run applies its logging config (propagation off,
+        # its own levels): the records must still reach the capture, as in production they
+        # reach uvicorn's handlers, which the filter sits on too.
+        caplog.set_level(logging.INFO, logger=name)
         monkeypatch.setattr(logging.getLogger(name), "propagate", True)
         monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     try:
