@@ -91,6 +91,9 @@ class Passage:
     dense_score: float | None = None
     lexical_score: float | None = None
     rank: int = 0
+    # The dense vector stored in the index for this chunk (document prompt), read back with the
+    # search so that the citation check does not embed the passage a second time.
+    vector: tuple[float, ...] | None = field(default=None, repr=False, compare=False)
 
     def as_json(self, n: int | None = None, with_text: bool = True) -> dict[str, object]:
         """The one JSON shape of a passage (search results, answers, audit records, the eval);

@@ -184,6 +184,7 @@ def answering_config(settings: Settings) -> AnsweringConfig:
         context_chars=settings.context_chars,
         candidates=settings.answer_candidates,
         support_threshold=settings.support_threshold,
+        meaning_support_threshold=settings.meaning_support_threshold,
         verifier=VerifierConfig(
             hard_facts=settings.verify_hard_facts,
             polarity=settings.verify_polarity,

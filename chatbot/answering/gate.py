@@ -38,6 +38,7 @@ from chatbot.verification.verifier import SentenceVerdict, VerifierConfig, verif
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
 _NO_ANSWER = re.compile(re.escape(NO_ANSWER).replace("_", "[_ ]"), re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
+_NUMBERED = re.compile(r"^(\s*)(\d{1,2})(?=[.)]\s)")
 _ANOTHER_SOURCE_MAY_SAY_IT = {"no_citation", "hard_facts", "support"}
 _FINISHED = re.compile(r"([.!?…]|\[\d+\])[»\"')\]]*$")
 _TRAILING = re.compile(r"([.!?…:;]+[»\"')\]]*)$")
@@ -103,6 +104,7 @@ class SentenceGate:
         self.removed_markers = 0
         self._buffer = ""
         self._held: list[tuple[ShownSentence, CheckedSentence]] = []
+        self._list_number = 0
         self._deferred: list[tuple[str, tuple[int, ...], bool]] = []
         self._passage_vectors: list[list[float]] | None = None
         self._sentence_vectors: dict[str, list[float]] = {}
@@ -132,6 +134,7 @@ class SentenceGate:
             deferred, self._deferred = self._deferred, []
             for sentence, sources, attributed in deferred:
                 released += self._verify(sentence, sources, attributed, self.scorer)
+        self._drop_dangling_introductions()
         if self.answered:
             released += self._release_held()
         return released
@@ -241,10 +244,29 @@ class SentenceGate:
 
     def _release_held(self) -> list[ShownSentence]:
         held, self._held = self._held, []
-        for shown, checked in held:
-            self.shown.append(shown)
-            self.checked.append(checked)
-        return [shown for shown, _ in held]
+        released = [self._numbered(shown) for shown, _ in held]
+        self.shown += released
+        self.checked += [checked for _, checked in held]
+        return released
+
+    def _numbered(self, shown: ShownSentence) -> ShownSentence:
+        """Numbered steps are renumbered as shown, so that a dropped step leaves no gap
+        ("1., 3.") and a list never starts at "2."; a "1." starts a new list."""
+        match = _NUMBERED.match(shown.text)
+        if match is None:
+            return shown
+        given = int(match.group(2))
+        self._list_number = 1 if given == 1 else self._list_number + 1
+        text = f"{match.group(1)}{self._list_number}{shown.text[match.end(2) :]}"
+        return replace(shown, text=text)
+
+    def _drop_dangling_introductions(self) -> None:
+        """At the end, an introduction nothing verified follows ("Sources :", "Voici les
+        étapes :") is not shown."""
+        while self._held and self._held[-1][0].text.rstrip().endswith(":"):
+            shown, checked = self._held.pop()
+            self.verdicts.append(SentenceVerdict(checked.text, shown.sources, False, "unfinished",
+                                                 "an introduction with nothing after it"))  # fmt: skip
 
     def _attribute(self, sentence: str) -> tuple[tuple[int, ...], bool]:
         """An uncited claim goes to the passage that supports it best, if one clears the bar."""
@@ -276,13 +298,30 @@ class SentenceGate:
         return best
 
     def _vectors(self, sentence: str) -> tuple[list[float], list[list[float]]] | None:
+        """The sentence's vector and the passages' vectors, both on the document side of the
+        embedder: the passages' come back from the index with the search (embedded once, at
+        ingestion), and only the sentence is embedded here."""
         if self.embedder is None:
             return None
         if self._passage_vectors is None:
-            self._passage_vectors = self.embedder.embed_queries(self.texts)
+            stored = [p.vector for p in self.passages]
+            if all(vector is not None for vector in stored):
+                self._passage_vectors = [list(vector or ()) for vector in stored]
+            else:
+                self._passage_vectors = _embed_as_documents(self.embedder, self.texts)
         if sentence not in self._sentence_vectors:
-            [self._sentence_vectors[sentence]] = self.embedder.embed_queries([sentence])
+            [self._sentence_vectors[sentence]] = _embed_as_documents(self.embedder, [sentence])
         return self._sentence_vectors[sentence], self._passage_vectors
+
+
+def _embed_as_documents(embedder: QueryEmbedder, texts: list[str]) -> list[list[float]]:
+    """Texts embedded with the document prompt where the embedder has one (so that they compare
+    with the passages' stored vectors), else as queries."""
+    embed_documents = getattr(embedder, "embed_documents", None)
+    if embed_documents is None:
+        return embedder.embed_queries(texts)
+    vectors: list[list[float]] = embed_documents(texts)
+    return vectors
 
 
 def _in_another_language(sentence: str, language: str | None) -> bool:

@@ -54,6 +54,7 @@ class AnsweringConfig:
     context_chars: int = 1000
     candidates: int = 8
     support_threshold: float = 0.45
+    meaning_support_threshold: float = 0.50  # answers in another language than the sources
     generation: GenerationOptions = field(default_factory=GenerationOptions)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     citation_grammar: bool = False
@@ -207,12 +208,14 @@ class Answerer:
         return keep
 
     def _gate(self, shown: Sequence[Passage], language: str) -> SentenceGate:
-        # The sources are French: an answer in another language is supported by meaning alone.
-        config = GateConfig(
-            verifier=self.config.verifier,
-            support_threshold=self.config.support_threshold,
-            lexical_weight=0.5 if language == SOURCE_LANGUAGE else 0.0,
-        )
+        # The sources are French: an answer in another language is supported by meaning alone,
+        # against its own calibrated bar.
+        if language == SOURCE_LANGUAGE:
+            config = GateConfig(self.config.verifier, self.config.support_threshold, 0.5)
+        else:
+            threshold = self.config.meaning_support_threshold
+            verifier = replace(self.config.verifier, min_support=threshold)
+            config = GateConfig(verifier, threshold, lexical_weight=0.0)
         output_filter = self._output_filter(shown, language)
         return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
 

@@ -268,7 +268,7 @@ class QdrantIndex:
         requests = [
             models.QueryRequest(
                 query=list(dense), using=DENSE, limit=candidates, filter=query_filter,
-                with_payload=True,
+                with_payload=True, with_vector=[DENSE],
             )
         ]  # fmt: skip
         if sparse.indices:
@@ -276,6 +276,7 @@ class QdrantIndex:
                 models.QueryRequest(
                     query=models.SparseVector(indices=list(sparse.indices), values=list(sparse.values)),
                     using=SPARSE, limit=candidates, filter=query_filter, with_payload=True,
+                    with_vector=[DENSE],
                 )
             )  # fmt: skip
         responses = self._call(
@@ -293,12 +294,14 @@ def fuse(result_lists: Sequence[Sequence[Any]], limit: int, rrf_k: int) -> list[
     fused: dict[str, float] = {}
     scores: dict[str, list[float | None]] = {}
     payloads: dict[str, dict[str, Any]] = {}
+    vectors: dict[str, tuple[float, ...] | None] = {}
     for list_index, points in enumerate(result_lists):
         for rank, point in enumerate(points, start=1):
             key = str(point.id)
             fused[key] = fused.get(key, 0.0) + 1.0 / (rrf_k + rank)
             scores.setdefault(key, [None, None])[list_index] = float(point.score)
             payloads[key] = point.payload or {}
+            vectors[key] = vectors.get(key) or _dense_vector(getattr(point, "vector", None))
     ordered = sorted(fused, key=lambda key: fused[key], reverse=True)[:limit]
     return [
         Passage(
@@ -307,9 +310,19 @@ def fuse(result_lists: Sequence[Sequence[Any]], limit: int, rrf_k: int) -> list[
             dense_score=scores[key][0],
             lexical_score=scores[key][1],
             rank=rank,
+            vector=vectors.get(key),
         )
         for rank, key in enumerate(ordered, start=1)
     ]
+
+
+def _dense_vector(vector: Any) -> tuple[float, ...] | None:
+    """The dense vector of a returned point (named vectors come back as a dict)."""
+    if isinstance(vector, dict):
+        vector = vector.get(DENSE)
+    if isinstance(vector, list) and vector and isinstance(vector[0], int | float):
+        return tuple(float(x) for x in vector)
+    return None
 
 
 def _filter(filters: SearchFilters | None) -> models.Filter | None:

@@ -64,6 +64,7 @@ def audit_record(
             **asdict(config.generation),
             "relevance_threshold": config.relevance_threshold,
             "support_threshold": config.support_threshold,
+            "meaning_support_threshold": config.meaning_support_threshold,
             "context_passages": config.context_passages,
             "context_chars": config.context_chars,
         },

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.answering.citations import cosine
 from chatbot.domain import Chunk, SearchFilters, SourceInfo
 from chatbot.ports import Embedder, VectorIndex
 from chatbot.retrieval.index import QdrantIndex, chunk_point_id
@@ -103,3 +104,20 @@ def test_both_backends_agree_on_documents_counts_and_deletion(
     assert embedded.documents() == memory.documents()
     assert set(embedded.documents()) == {"piscine", "eau", "etat-civil"}
     assert embedded.count() == memory.count() == 5
+
+
+def test_search_reads_back_each_passage_s_stored_vector(
+    indexes: dict[str, QdrantIndex], small_embedder: Embedder
+) -> None:
+    """The citation check compares sentences with the vectors stored at ingestion instead of
+    embedding the passages again: the search returns them, from the dense and lexical lists."""
+    encoder = FrenchBM25Encoder()
+    query = "encombrants sur rendez-vous"
+    [vector] = small_embedder.embed_queries([query])
+    for index in indexes.values():
+        passages = index.search(vector, encoder.encode_query(query), limit=6, candidates=10)
+        assert passages
+        for passage in passages:
+            assert passage.vector is not None
+            [expected] = small_embedder.embed_documents([passage.chunk.embedding_text()])
+            assert cosine(list(passage.vector), expected) > 0.999

@@ -47,6 +47,7 @@ def server(
            # tests get deterministic answers quoting the sources (same gate, no model).
            "GUICHET_LLM_BACKEND": "extractive",
            "GUICHET_RELEVANCE_THRESHOLD": "0", "GUICHET_SUPPORT_THRESHOLD": "0",
+           "GUICHET_MEANING_SUPPORT_THRESHOLD": "0",
            "GUICHET_TEMPERATURE": "0"}  # fmt: skip
     port = free_port()
     log = (tmp_path_factory.mktemp("e2e-log") / "serve.log").open("w")

@@ -46,6 +46,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory, models_dir: Path) -> dic
     tmp = tmp_path_factory.mktemp("eval-small")
     # No relevance gate and no support check: whatever SmolLM2 writes on this CPU reaches the judge.
     settings = make_settings(tmp, models_dir, "small", relevance_threshold=0.0, support_threshold=0.0,
+                             meaning_support_threshold=0.0,
                              max_answer_tokens=48, judge_max_tokens=96)  # fmt: skip
     request = EvalRequest(write_dataset(tmp / "tiny.jsonl", *TINY), CORPUS, tmp / "out")
     summary = run_evaluation(settings, request)

@@ -127,6 +127,7 @@ def fast_settings(data_dir: Path, **extra: Any) -> Settings:
     values: dict[str, Any] = {"data_dir": data_dir, "redact_person_names": False,
                               "purge_interval_hours": 0, "max_answer_tokens": 16,
                               "relevance_threshold": 0.0, "support_threshold": 0.0,
+                              "meaning_support_threshold": 0.0,
                               "queue_size": 2, "queue_timeout_s": 10.0}  # fmt: skip
     return Settings(**{**values, **extra})
 

@@ -1,0 +1,91 @@
+"""The gate's meaning check reuses the passages' stored vectors and embeds only the sentences."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from chatbot.answering.gate import GateConfig, SentenceGate
+from tests.fakes import passage
+
+
+class RecordingEmbedder:
+    """Embeds by counting two words, and records what it was asked to embed and how."""
+
+    name = "recording"
+    dimension = 2
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def _vector(self, text: str) -> list[float]:
+        lowered = text.lower()
+        return [float(lowered.count("piscine")) + 0.1, float(lowered.count("bibliothèque")) + 0.1]
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(("query", list(texts)))
+        return [self._vector(t) for t in texts]
+
+    def embed_documents(self, texts: Sequence[str], on_batch: object = None) -> list[list[float]]:
+        self.calls.append(("document", list(texts)))
+        return [self._vector(t) for t in texts]
+
+
+SENTENCE = "La piscine ouvre le samedi à 10 heures [1]."
+PASSAGE_TEXT = "La piscine municipale ouvre le samedi à 10 heures et ferme à 19 heures."
+
+
+def test_stored_passage_vectors_are_used_and_only_the_sentence_is_embedded() -> None:
+    embedder = RecordingEmbedder()
+    stored = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(1.0, 0.0))
+    gate = SentenceGate([stored], GateConfig(), embedder)
+    gate.feed(SENTENCE)
+    gate.finish()
+    assert gate.answered
+    assert embedder.calls, "the sentence's meaning was not checked"
+    embedded = [text for _, texts in embedder.calls for text in texts]
+    assert PASSAGE_TEXT not in embedded
+    assert all(side == "document" for side, _ in embedder.calls)
+
+
+def test_passages_without_stored_vectors_are_embedded_once_on_the_document_side() -> None:
+    embedder = RecordingEmbedder()
+    gate = SentenceGate([passage("piscine", PASSAGE_TEXT)], GateConfig(), embedder)
+    gate.feed(SENTENCE + " Elle ferme à 19 heures [1].")
+    gate.finish()
+    passage_calls = [texts for side, texts in embedder.calls if PASSAGE_TEXT in texts]
+    assert passage_calls == [[PASSAGE_TEXT]]
+    assert all(side == "document" for side, _ in embedder.calls)
+
+
+def test_a_stored_vector_far_from_the_sentence_lowers_its_support() -> None:
+    """With meaning alone (an answer in another language), the stored vector decides."""
+    config = GateConfig(lexical_weight=0.0)
+    near = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(0.99, 0.01))
+    far = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(0.0, 1.0))
+    shown = SentenceGate([near], config, RecordingEmbedder(), language="fr")
+    shown.feed(SENTENCE)
+    shown.finish()
+    dropped = SentenceGate([far], config, RecordingEmbedder(), language="fr")
+    dropped.feed(SENTENCE)
+    dropped.finish()
+    assert shown.answered
+    assert not dropped.answered
+    assert [v.failed_check for v in dropped.dropped] == ["support"]
+
+
+def test_a_dropped_first_step_leaves_a_list_that_starts_at_one() -> None:
+    source = passage(
+        "permis",
+        "Le dossier se dépose en mairie. Le délai d'instruction est de deux mois.",
+    )
+    gate = SentenceGate([source], GateConfig())
+    gate.feed("Voici les étapes :\n1. Payer 300 euros en ligne [1].\n")
+    gate.feed("2. Déposer le dossier en mairie [1].\n3. Attendre le délai de deux mois [1].\n")
+    gate.feed("Sources :")
+    gate.finish()
+    lines = [s.text for s in gate.shown]
+    assert lines[0] == "Voici les étapes :"
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == ["1.", "2."]
+    assert "Sources :" not in gate.text
+    assert {v.failed_check for v in gate.dropped} == {"hard_facts", "unfinished"}
