@@ -217,14 +217,16 @@ def build_answerer(
         answering_config(settings),
         search.embedder,
         scorer=build_entailment(settings, generator),
-        safety=safety or build_safety_policy(search),
+        safety=safety or build_safety_policy(search, settings),
     )
 
 
-def build_safety_policy(search: SearchServices) -> SafetyPolicy:
+def build_safety_policy(search: SearchServices, settings: Settings | None = None) -> SafetyPolicy:
     """The safety policy over the search embedder, with the thresholds calibrated for it (the
-    answering pipeline and `guichet eval`'s red-team run use the same)."""
-    return SafetyPolicy(search.embedder, thresholds_for(search.embedder.name))
+    answering pipeline and `guichet eval`'s red-team run use the same); with settings, its
+    examples' vectors are kept in <data_dir>/cache for the next process."""
+    cache_dir = settings.data_dir / "cache" if settings is not None else None
+    return SafetyPolicy(search.embedder, thresholds_for(search.embedder.name), cache_dir=cache_dir)
 
 
 def build_entailment(settings: Settings, generator: Generator) -> EntailmentScorer | None:

@@ -88,7 +88,7 @@ def run_evaluation(
     started = time.perf_counter()
     settings = eval_settings(settings, request.corpus)
     search = build_search_services(settings)
-    policy = build_safety_policy(search)  # one policy: its examples are embedded once
+    policy = build_safety_policy(search, settings)  # one policy: its examples are embedded once
     try:
         progress.stage("Indexation du corpus", None)
         report = build_ingester(settings, search).run(

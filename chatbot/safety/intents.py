@@ -1,12 +1,16 @@
 """The intent classifier: nearest neighbours of a question among labelled example questions.
 
 The examples (`intent_examples.yaml`, French and English with some Spanish, Portuguese and
-Arabic) are embedded once, on first use, with the same embedder as retrieval, and kept in memory.
+Arabic) are embedded once, on first use, with the same embedder as retrieval, and kept in memory;
+with a cache folder, their vectors are also kept on disk under the embedder's name and a hash of
+the examples, so that a new process (`guichet ask`) does not embed them again.
 A question's label is a similarity-weighted vote of its k nearest examples.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,19 +96,55 @@ class IntentClassifier:
     """k-nearest-neighbour vote over the labelled examples (vectors computed once, lazily)."""
 
     def __init__(
-        self, embedder: QueryEmbedder, examples: Sequence[Example] | None = None, k: int = 5
+        self,
+        embedder: QueryEmbedder,
+        examples: Sequence[Example] | None = None,
+        k: int = 5,
+        cache_dir: Path | None = None,
     ) -> None:
         self.embedder = embedder
         self.examples = list(examples) if examples is not None else load_examples()
         self.k = k
+        self.cache_file = None if cache_dir is None else cache_dir / self._cache_name()
         self._vectors: list[list[float]] | None = None
         self._lock = threading.Lock()
+
+    def _cache_name(self) -> str:
+        name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
+        texts = json.dumps([e.text for e in self.examples], ensure_ascii=False)
+        digest = hashlib.sha256(f"{name}\n{texts}".encode()).hexdigest()[:16]
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return f"safety-examples-{safe}-{digest}.json"
 
     def _example_vectors(self) -> list[list[float]]:
         with self._lock:
             if self._vectors is None:
-                self._vectors = self.embedder.embed_queries([e.text for e in self.examples])
+                self._vectors = self._cached() or self._embed_and_keep()
             return self._vectors
+
+    def _cached(self) -> list[list[float]] | None:
+        """The vectors kept on disk for these examples and this embedder (None: none usable)."""
+        if self.cache_file is None:
+            return None
+        try:
+            vectors = json.loads(self.cache_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(vectors, list) or len(vectors) != len(self.examples):
+            return None
+        return [[float(x) for x in vector] for vector in vectors]
+
+    def _embed_and_keep(self) -> list[list[float]]:
+        vectors = self.embedder.embed_queries([e.text for e in self.examples])
+        if self.cache_file is not None:
+            try:  # a cache that cannot be written only costs the next process the embedding
+                self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+                partial = self.cache_file.with_suffix(".tmp")
+                partial.write_text(json.dumps(vectors))
+                partial.replace(self.cache_file)
+            except OSError:
+                pass
+        return vectors
 
     def warm_up(self) -> None:
         """Embed the examples now rather than on the first question."""

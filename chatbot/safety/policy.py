@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from chatbot.safety.emergency import Situation, emergency_answer
@@ -108,9 +109,10 @@ class SafetyPolicy:
         thresholds: Thresholds | None = None,
         examples: Sequence[Example] | None = None,
         k: int = 5,
+        cache_dir: Path | None = None,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
-        self.classifier = IntentClassifier(embedder, examples, k)
+        self.classifier = IntentClassifier(embedder, examples, k, cache_dir)
 
     def check_question(self, question: str, language: str) -> SafetyDecision:
         """Answer, decline (with a reason) or give the fixed emergency answer."""

@@ -251,6 +251,30 @@ def test_policy_votes_with_the_examples_embedded_once() -> None:
     assert policy.check_question("Avis sur le maire", "fr") == opinion  # deterministic
 
 
+def test_the_examples_vectors_are_kept_on_disk_for_the_next_process(tmp_path: Path) -> None:
+    first_embedder, second_embedder = StubEmbedder(), StubEmbedder()
+    first = SafetyPolicy(first_embedder, examples=EXAMPLES, cache_dir=tmp_path)
+    decision = first.check_question("Avis sur le maire", "fr")
+    assert first_embedder.calls == 2 and len(list(tmp_path.glob("safety-examples-*.json"))) == 1
+    second = SafetyPolicy(second_embedder, examples=EXAMPLES, cache_dir=tmp_path)
+    assert second.check_question("Avis sur le maire", "fr") == decision
+    assert second_embedder.calls == 1  # the question only: the examples came from the disk
+    changed = [*EXAMPLES, Example("Tarif de la piscine", "answer", "services", "fr")]
+    third_embedder = StubEmbedder()
+    SafetyPolicy(third_embedder, examples=changed, cache_dir=tmp_path).check_question("bus", "fr")
+    assert third_embedder.calls == 2  # other examples: embedded again, kept beside the first
+    assert len(list(tmp_path.glob("safety-examples-*.json"))) == 2
+
+
+def test_a_damaged_cache_is_embedded_again(tmp_path: Path) -> None:
+    SafetyPolicy(StubEmbedder(), examples=EXAMPLES, cache_dir=tmp_path).classifier.warm_up()
+    [cache] = tmp_path.glob("safety-examples-*.json")
+    cache.write_text("[[0.1, 0.2]")
+    embedder = StubEmbedder()
+    SafetyPolicy(embedder, examples=EXAMPLES, cache_dir=tmp_path).classifier.warm_up()
+    assert embedder.calls == 1 and len(json.loads(cache.read_text())) == len(EXAMPLES)
+
+
 def test_check_answer_cleans_or_declines() -> None:
     policy = SafetyPolicy(StubEmbedder(), examples=EXAMPLES)
     ok = policy.check_answer("La piscine ouvre à 10 h [1]. Appelez le 06 11 22 33 44.", "fr")
