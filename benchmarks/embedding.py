@@ -75,7 +75,10 @@ def run(
     if questions_file.is_file():
         lines = questions_file.read_text().splitlines()
         questions = [json.loads(line)["question"] for line in lines if line.strip()][:queries]
-    chosen = choose_precision(settings.embedding_precision, settings.embedding_device)
+    chosen = choose_precision(
+        settings.embedding_precision, settings.embedding_device,
+        path=model_path(settings, "embedder"),
+    )  # fmt: skip
     flags = cpu_flags()
     result: dict[str, Any] = {
         "profile": profile, "chosen": chosen,

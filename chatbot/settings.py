@@ -176,10 +176,11 @@ class Settings(BaseSettings):
     )
 
     # Performance and energy
-    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+    embedding_precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
         default="auto",
         description="Number format of the embedder: 'auto' picks bfloat16 where the CPU has AMX "
-        "or AVX-512 BF16 (read from /proc/cpuinfo), float32 elsewhere.",
+        "or AVX-512 BF16 (read from /proc/cpuinfo), else int8 (ONNX Runtime) on a CPU with VNNI "
+        "where `guichet models pull` exported it (the int8 extra), else float32.",
     )
     prompt_lookup: bool = Field(
         default=False,

@@ -18,14 +18,19 @@ def models_pull(
         ModelProfile | None, typer.Option(help="Model set to fetch (default: the setting).")
     ] = None,
 ) -> None:
-    """Download, assemble and verify the profile's model files into the models folder."""
+    """Download, assemble and verify the profile's model files into the models folder; with the
+    int8 extra installed, export the embedder to int8 ONNX for this CPU (checksummed)."""
     from chatbot.models import PROFILES, pull
+    from chatbot.retrieval.embedding import export_int8
 
     with friendly_errors():
         settings = load_settings(model_profile=profile)
         for role, spec in PROFILES[settings.model_profile].items():
             err.print(f"[bold]{role}[/]: {spec.description}")
-            pull(spec, settings.resolved_models_dir, progress=lambda line: err.print(line))
+            target = pull(spec, settings.resolved_models_dir, progress=lambda line: err.print(line))
+            if role == "embedder" and export_int8(target, progress=err.print) is None:
+                err.print("  int8 export skipped (needs AVX2 and the int8 extra: "
+                          "deploy/install.sh VENV int8)")  # fmt: skip
 
 
 @models_app.command("list")
