@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chatbot.answering.citations import cosine, lexical_support
-from chatbot.answering.pipeline import Answer, Answerer, Style
+from chatbot.answering.pipeline import SOURCE_LANGUAGE, Answer, Answerer, Style
 from chatbot.domain import GuichetError, Passage
 from chatbot.models import model_name
 from chatbot.settings import Settings
@@ -213,7 +213,7 @@ def _answer_with_model(
                 f"{answerer.config.candidates} passages par question : choisissez un k plus petit."
             )
         return _answer_all(
-            items, answerer, search.embedder.embed_queries, request, settings, indexed, progress
+            items, answerer, search.embedder.embed_documents, request, settings, indexed, progress
         )
     finally:
         generator.close()
@@ -222,7 +222,7 @@ def _answer_with_model(
 def _answer_all(
     items: Sequence[EvalItem],
     answerer: Answerer,
-    embed_queries: Callable[[Sequence[str]], list[list[float]]],
+    embed_documents: Callable[[Sequence[str]], list[list[float]]],
     request: EvalRequest,
     settings: Settings,
     indexed: set[str],
@@ -239,12 +239,16 @@ def _answer_all(
 
     def vector(text: str) -> list[float]:
         if text not in vectors:
-            vectors[text] = embed_queries([text])[0]
+            vectors[text] = embed_documents([text])[0]
         return vectors[text]
 
     def support(sentence: str, passage: str) -> float:
         """Word overlap averaged with embedding similarity, as the live citation check does."""
         return (lexical_support(sentence, passage) + cosine(vector(sentence), vector(passage))) / 2
+
+    def meaning(sentence: str, passage: str) -> float:
+        """Similarity alone, for answers in another language than their French sources."""
+        return cosine(vector(sentence), vector(passage))
 
     from chatbot.wiring import build_energy_meter
 
@@ -259,7 +263,10 @@ def _answer_all(
                 progress.advance()
                 continue
             answers[(style, item.id)] = answer
-            record = answer_record(item, answer, request.k, threshold, support, indexed, style)
+            french = answer.language == SOURCE_LANGUAGE  # as the live check: meaning alone else
+            record = answer_record(item, answer, request.k,
+                                   threshold if french else settings.meaning_support_threshold,
+                                   support if french else meaning, indexed, style)  # fmt: skip
             energy = meter.for_seconds((answer.timings.get("total_ms") or 0.0) / 1000)
             record["cost"].update(
                 energy_wh=energy.wh, gco2e=energy.gco2e, energy_method=energy.method
@@ -339,6 +346,7 @@ def answer_record(
     passages = [p.chunk.text for p in answer.passages]
     record.update(
         standalone_question=answer.standalone_question,
+        search_question=answer.search_question,
         answer=answer.text,
         language=answer.language,
         abstained=answer.abstained,
@@ -362,7 +370,11 @@ def answer_record(
     scores["abstention_accuracy"] = float(item.answerable != answer.abstained)
     if answer.verdicts:
         scores["dropped_share"] = len(answer.dropped) / len(answer.verdicts)
-    answer_language = detect_language(answer.text, default=answer.language)
+    # A decline is a fixed message written in the language the pipeline chose; the French names
+    # of the services it points to would make the detector read it as French.
+    answer_language = (
+        answer.language if answer.abstained else detect_language(answer.text, answer.language)
+    )
     scores["reading_ease"] = reading_ease(answer.text, answer.language, answer.abstained)
     scores["language_match"] = float(answer_language == record["expected_language"])
     if not answer.abstained:

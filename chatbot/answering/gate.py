@@ -54,6 +54,7 @@ CHECK_LABELS = {
     "unfinished": "phrase inachevée (réponse coupée)",
     "language": "écrite dans une autre langue que celle de l'habitant",
     "question": "une question, pas une information",
+    "repeated": "répète une phrase déjà montrée",
     "error": "erreur pendant la vérification (jamais montrée)",
 }
 """What each failed check means, for agents and the ethics committee."""
@@ -105,6 +106,7 @@ class SentenceGate:
         self._buffer = ""
         self._held: list[tuple[ShownSentence, CheckedSentence]] = []
         self._list_number = 0
+        self._said: set[str] = set()
         self._deferred: list[tuple[str, tuple[int, ...], bool]] = []
         self._passage_vectors: list[list[float]] | None = None
         self._sentence_vectors: dict[str, list[float]] = {}
@@ -176,6 +178,10 @@ class SentenceGate:
                 self.verdicts.append(SentenceVerdict(sentence, sources, False, "question",
                                                      "a question, not a statement"))  # fmt: skip
                 continue
+            if self._repeats(sentence):  # a model looping on a sentence says it once
+                self.verdicts.append(SentenceVerdict(sentence, sources, False, "repeated",
+                                                     "the same sentence was already given"))  # fmt: skip
+                continue
             attributed = False
             if not sources:
                 sources, attributed = self._attribute(sentence)
@@ -241,6 +247,17 @@ class SentenceGate:
                 moved = f"cited {list(cited) or 'nothing'}, backed by [{n}]"
                 return support, replace(verdict, detail=moved)
         return None
+
+    def _repeats(self, sentence: str) -> bool:
+        """Whether the sentence says again, word for word, one already judged (list numbers,
+        markers, case and punctuation aside); the first time it is judged, it is remembered."""
+        key = " ".join(re.findall(r"\w+", _LIST_MARKER.sub("", sentence).casefold()))
+        if not key:
+            return False
+        if key in self._said:
+            return True
+        self._said.add(key)
+        return False
 
     def _release_held(self) -> list[ShownSentence]:
         held, self._held = self._held, []

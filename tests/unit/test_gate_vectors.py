@@ -89,3 +89,15 @@ def test_a_dropped_first_step_leaves_a_list_that_starts_at_one() -> None:
     assert [line.split(" ", 1)[0] for line in lines[1:]] == ["1.", "2."]
     assert "Sources :" not in gate.text
     assert {v.failed_check for v in gate.dropped} == {"hard_facts", "unfinished"}
+
+
+def test_a_sentence_said_twice_is_shown_once() -> None:
+    source = passage(
+        "recepisse", "Le récépissé ne permet pas de travailler. Des exceptions existent."
+    )
+    gate = SentenceGate([source], GateConfig())
+    gate.feed("1. Le récépissé ne permet pas de travailler [1]. Des exceptions existent. ")
+    gate.feed("Des exceptions existent. 2. le récépissé ne permet pas de travailler [1]. ")
+    gate.finish()
+    assert gate.text == "1. Le récépissé ne permet pas de travailler [1]. Des exceptions existent."
+    assert [v.failed_check for v in gate.dropped] == ["repeated", "repeated"]
