@@ -315,20 +315,27 @@ class SentenceGate:
         return best
 
     def _vectors(self, sentence: str) -> tuple[list[float], list[list[float]]] | None:
-        """The sentence's vector and the passages' vectors, both on the document side of the
-        embedder: the passages' come back from the index with the search (embedded once, at
-        ingestion), and only the sentence is embedded here."""
+        """The sentence's vector and the passages' vectors. For answers in the sources' language,
+        both are on the document side of the embedder: the passages' come back from the index
+        with the search (embedded once, at ingestion), and only the sentence is embedded here.
+        For answers in another language (meaning alone), both are embedded as queries: measured
+        on translated sentences, the document side scored faithful paraphrases lower."""
         if self.embedder is None:
             return None
+        cross_lingual = self.config.lexical_weight == 0
+        embed = self.embedder.embed_queries if cross_lingual else self._embed_as_documents
         if self._passage_vectors is None:
             stored = [p.vector for p in self.passages]
-            if all(vector is not None for vector in stored):
+            if not cross_lingual and all(vector is not None for vector in stored):
                 self._passage_vectors = [list(vector or ()) for vector in stored]
             else:
-                self._passage_vectors = _embed_as_documents(self.embedder, self.texts)
+                self._passage_vectors = embed(self.texts)
         if sentence not in self._sentence_vectors:
-            [self._sentence_vectors[sentence]] = _embed_as_documents(self.embedder, [sentence])
+            [self._sentence_vectors[sentence]] = embed([sentence])
         return self._sentence_vectors[sentence], self._passage_vectors
+
+    def _embed_as_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return _embed_as_documents(self.embedder, list(texts)) if self.embedder else []
 
 
 def _embed_as_documents(embedder: QueryEmbedder, texts: list[str]) -> list[list[float]]:

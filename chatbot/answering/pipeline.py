@@ -54,7 +54,7 @@ class AnsweringConfig:
     context_chars: int = 1000
     candidates: int = 8
     support_threshold: float = 0.45
-    meaning_support_threshold: float = 0.50  # answers in another language than the sources
+    meaning_support_threshold: float = 0.45  # answers in another language than the sources
     generation: GenerationOptions = field(default_factory=GenerationOptions)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     citation_grammar: bool = False
@@ -127,6 +127,9 @@ class Answerer:
         )
         run.clock.mark("translation_ms")
         run.retrieved = self.retriever.search(run.searched, self.config.candidates, filters)
+        if run.searched != run.standalone:  # the multilingual embedder reads the original too
+            original = self.retriever.search(run.standalone, self.config.candidates, filters)
+            run.retrieved = fuse_rankings([run.retrieved, original], self.config.candidates)
         run.clock.mark("retrieval_ms")
         threshold = self.config.relevance_threshold
         relevant = [p for p in run.retrieved if (p.dense_score or 0.0) >= threshold]
@@ -373,6 +376,23 @@ class _Run:
             instructions_removed=self.instructions_removed, groundedness=groundedness,
             verdicts=self.verdicts,
         )  # fmt: skip
+
+
+def fuse_rankings(rankings: Sequence[Sequence[Passage]], limit: int, k: int = 60) -> list[Passage]:
+    """Reciprocal-rank fusion of the passages found for several renderings of one question (the
+    French translation first, then the resident's own words); a passage keeps the best dense
+    score it got, which the relevance gate reads."""
+    fused: dict[str, float] = {}
+    best: dict[str, Passage] = {}
+    for ranking in rankings:
+        for rank, found in enumerate(ranking, start=1):
+            key = found.chunk.chunk_id
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+            kept = best.get(key)
+            if kept is None or (found.dense_score or 0.0) > (kept.dense_score or 0.0):
+                best[key] = found
+    ordered = sorted(fused, key=lambda key: fused[key], reverse=True)[:limit]
+    return [replace(best[key], score=fused[key], rank=n) for n, key in enumerate(ordered, start=1)]
 
 
 def _last_language(history: History) -> str:

@@ -105,7 +105,10 @@ def test_english_question_is_searched_in_french_and_answered_in_english() -> Non
         "What are the opening hours of the swimming pool?"
     )
     assert result.language == "en" and not result.abstained
-    assert retriever.questions == ["Quels sont les horaires de la piscine ?"]
+    assert retriever.questions == [
+        "Quels sont les horaires de la piscine ?",  # the French rendering first
+        "What are the opening hours of the swimming pool?",  # then the resident's own words
+    ]
     assert result.search_question == "Quels sont les horaires de la piscine ?"
     assert generator.prompts[1][-1]["content"].endswith("LANGUE DE LA RÉPONSE : English")
     assert "What are the opening hours" in generator.prompts[1][-1]["content"]
@@ -282,3 +285,21 @@ def test_the_no_answer_marker_and_questions_back_are_never_shown() -> None:
     final = answerer(generator).answer("Horaires piscine ?")
     assert final.text == "La piscine ouvre du mardi au dimanche [1]."
     assert sorted(v.failed_check or "" for v in final.dropped) == ["no_answer", "question"]
+
+
+def test_the_translation_s_and_the_original_s_passages_are_fused_by_rank() -> None:
+    from dataclasses import replace
+
+    from chatbot.answering.pipeline import fuse_rankings
+
+    a, b, c = passage("a", "A."), passage("b", "B."), passage("c", "C.")
+    a, b, c = (
+        replace(p, chunk=replace(p.chunk, chunk_id=p.chunk.source.source_id)) for p in (a, b, c)
+    )
+    french = [replace(a, dense_score=0.5), replace(b, dense_score=0.4)]
+    original = [replace(c, dense_score=0.7), replace(a, dense_score=0.6)]
+    fused = fuse_rankings([french, original], limit=3)
+    assert [p.chunk.chunk_id for p in fused] == ["a", "c", "b"]  # found by both first
+    assert [p.rank for p in fused] == [1, 2, 3]
+    assert fused[0].dense_score == 0.6  # the best score it got, for the relevance gate
+    assert len(fuse_rankings([french, original], limit=1)) == 1

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from chatbot.answering.gate import GateConfig, SentenceGate
+from chatbot.verification import VerifierConfig
 from tests.fakes import passage
 
 
@@ -59,8 +60,7 @@ def test_passages_without_stored_vectors_are_embedded_once_on_the_document_side(
 
 
 def test_a_stored_vector_far_from_the_sentence_lowers_its_support() -> None:
-    """With meaning alone (an answer in another language), the stored vector decides."""
-    config = GateConfig(lexical_weight=0.0)
+    config = GateConfig(VerifierConfig(min_support=0.7), support_threshold=0.7)
     near = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(0.99, 0.01))
     far = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(0.0, 1.0))
     shown = SentenceGate([near], config, RecordingEmbedder(), language="fr")
@@ -72,6 +72,19 @@ def test_a_stored_vector_far_from_the_sentence_lowers_its_support() -> None:
     assert shown.answered
     assert not dropped.answered
     assert [v.failed_check for v in dropped.dropped] == ["support"]
+
+
+def test_an_answer_in_another_language_is_compared_by_meaning_as_queries() -> None:
+    """Meaning alone (an answer in another language than the French sources): sentence and
+    passages are both embedded as queries, the stored document vectors are not used."""
+    embedder = RecordingEmbedder()
+    stored = dataclasses.replace(passage("piscine", PASSAGE_TEXT), vector=(0.0, 1.0))
+    gate = SentenceGate([stored], GateConfig(lexical_weight=0.0), embedder, language="en")
+    gate.feed("The piscine opens on Saturday at 10 [1].")
+    gate.finish()
+    assert gate.answered
+    assert {side for side, _ in embedder.calls} == {"query"}
+    assert [PASSAGE_TEXT] in [texts for _, texts in embedder.calls]
 
 
 def test_a_dropped_first_step_leaves_a_list_that_starts_at_one() -> None:
