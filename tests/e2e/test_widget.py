@@ -52,13 +52,18 @@ def test_a_keyboard_only_conversation_with_sources_feedback_and_erasure(
     )
     page.keyboard.type("Qu'est-ce que Guichet ?")  # the question box has the focus
     # Record every partial text the answer shows while it is being written. (Chromium does not
-    # keep a streamed response's body, so the events cannot be read back from the network.)
+    # keep a streamed response's body, so the events cannot be read back from the network.) Each
+    # text the answer's body is given is read from the mutation records, not from the page when
+    # the observer runs: two sentences that arrive in one network read are rendered one after the
+    # other in one task, and the page then only shows the second state.
     page.evaluate(
         "() => { const root = document.getElementById('guichet-widget').shadowRoot;"
-        " window.partials = new Set(); new MutationObserver(() => {"
-        " const busy = root.querySelector('.msg.bot[aria-busy] .body');"
-        " if (busy && busy.textContent.trim()) window.partials.add(busy.textContent); })"
-        ".observe(root, {subtree: true, childList: true, characterData: true}); }"
+        " window.partials = new Set(); new MutationObserver((records) => {"
+        " for (const record of records) { const body = record.target;"
+        " if (!(body instanceof Element) || !body.matches('.msg.bot .body')) continue;"
+        " for (const node of record.addedNodes) {"
+        " if (node.textContent.trim()) window.partials.add(node.textContent); } } })"
+        ".observe(root, {subtree: true, childList: true}); }"
     )
     page.keyboard.press("Enter")
     answer = page.locator(".msg.bot").last
