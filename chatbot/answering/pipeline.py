@@ -8,6 +8,7 @@ survives verification, the answer is the decline with the right contact.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator as Coroutine
 from collections.abc import Iterator, Sequence
@@ -268,6 +269,8 @@ class Answerer:
         rendered = lines[0].strip(" \"'«»") if lines else ""
         if not rendered or len(rendered) > 3 * len(question) + 40:
             return question
+        if _ENDS_A_SENTENCE.search(question) and not _ENDS_A_SENTENCE.search(rendered):
+            return question  # cut short (time limit on a busy machine): "Quel est le socle de"
         return rendered
 
     def condense(self, question: str, history: History) -> str:
@@ -285,6 +288,9 @@ class Answerer:
         contact = self.contacts.for_question(run.question)
         text = decline_message(reason, run.language, self.config.authority, contact, referral)
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
+
+
+_ENDS_A_SENTENCE = re.compile(r"[?.!…؟]\s*[)\"'»]*\s*$")
 
 
 def _complete_rewrite(rewritten: str, question: str) -> bool:

@@ -118,6 +118,18 @@ def test_english_question_is_searched_in_french_and_answered_in_english() -> Non
     assert declined.text.startswith("I could not find")
 
 
+def test_a_french_rendering_cut_short_is_not_searched() -> None:
+    generator = ScriptedGenerator(
+        "Quels sont les horaires de", "The pool opens from Tuesday to Sunday [1]."
+    )
+    retriever = FixedRetriever([POOL, WASTE])
+    config = AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5)
+    question = "What are the opening hours of the swimming pool?"
+    result = Answerer(retriever, generator, CONTACTS, config).answer(question)
+    assert retriever.questions == [question]  # the resident's words, not "Quels … de"
+    assert result.search_question == question and not result.abstained
+
+
 def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> None:
     generator = ScriptedGenerator(
         "Quels sont les horaires de la piscine ?",
