@@ -21,14 +21,21 @@ _MARKERS = {
     "en": "the is are a an and or i you we my how what when where which who why can do does "
     "to of for in on with this that hello thanks please open hours",
     "es": "el los las es y o yo usted como cuando donde que quien por para con hola gracias "
-    "puedo hay esta",
+    "puedo hay esta mi mis me quiero tengo estoy necesito",
     "de": "der die das ist und oder ich sie wir wie wann wo was wer warum für mit hallo danke "
     "kann ich",
-    "it": "il lo gli è e o io lei come quando dove che chi perché per con ciao grazie posso",
-    "pt": "o os as é e ou eu você como quando onde que quem porque para com olá obrigado posso",
+    "it": "il lo la gli è e o io lei come quando dove che chi perché per con ciao grazie posso "
+    "voglio mio mia ho sono non",
+    "pt": "o os as é e ou eu você como quando onde que quem porque para com olá obrigado posso "
+    "meu minha quero tenho estou não preciso",
     "nl": "de het is en of ik u wij hoe wanneer waar wat wie waarom voor met hallo bedankt",
 }
 _MARKER_SETS = {lang: set(fold(words).split()) for lang, words in _MARKERS.items()}
+# The marker words no other language shares ("de" is French and Dutch, "la" French and Italian).
+_OWN_MARKERS = {
+    lang: markers - set().union(*(other for o, other in _MARKER_SETS.items() if o != lang))
+    for lang, markers in _MARKER_SETS.items()
+}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 SHORT_TEXT_WORDS = 6
@@ -82,5 +89,17 @@ def detect_language(text: str, default: str = "fr") -> str:
             return str(top.lang)
         return default
     if top is not None and top.prob >= 0.7:
+        if marker_lang is not None and _markers_overrule(words, marker_lang, str(top.lang)):
+            return marker_lang
         return str(top.lang)
     return marker_lang or default
+
+
+def _markers_overrule(words: list[str], marker_lang: str, detected: str) -> bool:
+    """Whether the marker words contradict langdetect beyond doubt: three or more words that
+    mark only the marker language and none of the detected one's ("What is a receipt … (récépissé)?"
+    reads as French to langdetect because of one French word; "la", "de" prove nothing)."""
+    folded = [fold(word) for word in words]
+    mine = sum(w in _OWN_MARKERS[marker_lang] for w in folded)
+    theirs = sum(w in _MARKER_SETS.get(detected, set()) for w in folded)
+    return marker_lang != detected and mine >= 3 and theirs == 0

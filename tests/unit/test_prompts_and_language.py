@@ -26,6 +26,29 @@ def test_language_detection_is_careful_on_short_texts(text: str, language: str) 
     assert detect_language(text) == language
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # one French word makes langdetect say French; the English words say otherwise
+        ("What is a receipt for a residence permit application (récépissé)?", "en"),
+        ("How do I register to vote in Palaiseau?", "en"),  # langdetect: Dutch
+        # a French question with an English word stays French
+        ("Comment faire pour le parking du week-end à la gare ?", "fr"),
+        ("Quel est le prix du pass Navigo pour un étudiant ?", "fr"),
+        # words several languages share ("la", "de", "a") overrule nothing
+        ("La piscina abre de martes a domingo, de 10 h a 19 h [1].", "es"),
+        # distress in a few words is read in the resident's language (the emergency answer is)
+        ("Quiero suicidarme.", "es"),
+        ("Mi marido me pega.", "es"),
+        ("Mi hijo no respira.", "es"),
+        ("Voglio togliermi la vita.", "it"),
+        ("Quero morrer.", "pt"),
+    ],
+)
+def test_marker_words_overrule_a_detector_misled_by_a_few_words(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
 def test_default_language_for_undecidable_text() -> None:
     assert detect_language("ok", default="en") == "en"
 
