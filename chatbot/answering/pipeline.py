@@ -30,6 +30,7 @@ from chatbot.answering.prompts import (
     leaks_rules,
     new_canary,
     says_no_answer,
+    translate_answer_messages,
     translate_messages,
 )
 from chatbot.domain import GuichetError, Passage, SearchFilters
@@ -158,6 +159,13 @@ class Answerer:
             more, tokens, leaked = yield from self._generate(prompt, options, run.clock, retry)
             retry.verdicts[:0] = gate.verdicts  # the first attempt's verdicts stay in the audit
             text, run.tokens, gate = more, run.tokens + tokens, retry
+            french = _verified_in_french(gate)
+            if not gate.answered and not leaked and french:
+                # Still French, but verified: its sentences are translated, then checked again.
+                translated = self._gate(run.shown, run.language)
+                more, tokens = yield from self._translate_verified(french, run, translated)
+                translated.verdicts[:0] = gate.verdicts
+                text, run.tokens, gate = more, run.tokens + tokens, translated
         run.clock.mark("verification_ms")
         run.verdicts = tuple(gate.verdicts)
         if leaked or leaks_rules(text, prompt):
@@ -222,6 +230,32 @@ class Answerer:
             config = GateConfig(verifier, threshold, lexical_weight=0.0)
         output_filter = self._output_filter(shown, language)
         return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
+
+    def _translate_verified(
+        self, french: Sequence[tuple[str, tuple[int, ...]]], run: _Run, gate: SentenceGate
+    ) -> Coroutine[Sentence, None, tuple[str, int]]:
+        """Translate sentences that passed every check but the language, one numbered line each,
+        and pass each translation through the gate with its French sentence's sources (meaning
+        and hard facts against the same passages); yield what the gate releases."""
+        name = LANGUAGE_NAMES.get(run.language, run.language)
+        options = replace(self.config.generation, grammar=None, temperature=0.0)
+        messages = translate_answer_messages([sentence for sentence, _ in french], name)
+        pieces = list(self.generator.stream(messages, options))
+        numbered = dict(_numbered_lines("".join(pieces)))
+        lines = []
+        for n, (_, sources) in enumerate(french, start=1):
+            line = numbered.get(n, "").strip()
+            if line:
+                markers = "".join(f"[{source}]" for source in sources)
+                body = line.rstrip()
+                end = body[-1] if body[-1] in ".!?" else "."
+                lines.append(f"{body.rstrip('.!?').rstrip()} {markers}{end}")
+        text = " ".join(lines)
+        released = gate.feed(text) + gate.finish()
+        for shown in released:
+            run.clock.mark("first_sentence_ms")
+            yield Sentence(shown.text)
+        return text, len(pieces)
 
     def _generate(
         self, prompt: Prompt, options: GenerationOptions, clock: _Clock, gate: SentenceGate
@@ -305,6 +339,27 @@ def _complete_rewrite(rewritten: str, question: str) -> bool:
 def _wrong_language(gate: SentenceGate) -> bool:
     """Whether sentences were dropped for being written in another language."""
     return any(v.failed_check == "language" for v in gate.verdicts)
+
+
+def _verified_in_french(gate: SentenceGate) -> list[tuple[str, tuple[int, ...]]]:
+    """The sentences dropped only for their language (every other check passed), with their
+    sources, once each, in the order written."""
+    found: dict[str, tuple[int, ...]] = {}
+    for verdict in gate.verdicts:
+        if verdict.failed_check == "language" and verdict.sources:
+            found.setdefault(verdict.sentence, verdict.sources)
+    return list(found.items())
+
+
+_NUMBERED_LINE = re.compile(r"^\s*(\d+)[.)]\s+(.+)$")
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(n, text) of each "n. text" line of a reply (the first number only: "3. 1. Remplir")."""
+    for line in text.splitlines():
+        match = _NUMBERED_LINE.match(line)
+        if match:
+            yield int(match.group(1)), match.group(2)
 
 
 def _insist_on_language(messages: Sequence[Message], language: str) -> list[Message]:

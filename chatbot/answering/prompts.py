@@ -125,6 +125,23 @@ def translate_messages(question: str) -> list[Message]:
     ]
 
 
+TRANSLATE_ANSWER_SYSTEM = (
+    "Traduis chaque ligne numérotée en {language}, fidèlement, sans rien ajouter ni retirer. "
+    "Garde les chiffres, les montants, les dates, les sigles et les noms propres tels quels. "
+    "Réponds seulement par les lignes traduites, numérotées comme l'original."
+)
+
+
+def translate_answer_messages(sentences: Sequence[str], language_name: str) -> list[Message]:
+    """Messages asking the model to translate verified French sentences, one numbered line
+    each, into the resident's language."""
+    lines = "\n".join(f"{n}. {sentence}" for n, sentence in enumerate(sentences, start=1))
+    return [
+        {"role": "system", "content": TRANSLATE_ANSWER_SYSTEM.format(language=language_name)},
+        {"role": "user", "content": f"{lines}\n\nEn {language_name} :"},
+    ]
+
+
 CONDENSE_SYSTEM = (
     "Réécris la dernière question de l'utilisateur pour qu'elle se comprenne seule, sans "
     "l'historique, dans la même langue. Réponds seulement par la question réécrite."

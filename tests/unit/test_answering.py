@@ -143,6 +143,36 @@ def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> N
     assert "IMPORTANT" in generator.prompts[2][-1]["content"]
 
 
+def test_a_verified_french_answer_is_translated_then_checked_again() -> None:
+    generator = ScriptedGenerator(
+        "Quels sont les horaires de la piscine ?",
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+        "1. La piscina intercomunal abre de martes a domingo de 10 h a 19 h.",
+    )
+    result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
+    assert result.language == "es" and not result.abstained
+    assert result.text == "La piscina intercomunal abre de martes a domingo de 10 h a 19 h [1]."
+    assert [c.source_id for c in result.citations] == ["piscine"]
+    assert [v.failed_check for v in result.dropped] == ["language", "language"]
+    asked = generator.prompts[3]
+    assert "en español" in asked[0]["content"]
+    assert asked[-1]["content"].startswith("1. La piscine intercommunale ouvre")
+
+
+def test_a_translation_that_changes_a_fact_is_not_shown() -> None:
+    generator = ScriptedGenerator(
+        "Quels sont les horaires de la piscine ?",
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+        "1. La piscina intercomunal abre de martes a domingo de 9 h a 18 h.",
+    )
+    result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
+    assert result.abstained and result.language == "es"
+    assert result.text.startswith("No he encontrado")
+    assert [v.failed_check for v in result.dropped][-1] == "hard_facts"
+
+
 def test_follow_up_is_rewritten_before_retrieval() -> None:
     generator = ScriptedGenerator(
         "Quels sont les tarifs de la piscine ?", "L'entrée est à 3 euros [1]."
