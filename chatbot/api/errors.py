@@ -21,7 +21,8 @@ from chatbot.api.logs import safe_path
 from chatbot.api.pages.rendering import page_response
 from chatbot.domain import GeneratorUnavailableError, GuichetError, QueueFullError
 from chatbot.retrieval.index import IndexUnavailableError
-from chatbot.store.conversations import UnknownAnswerError, UnknownSessionError
+from chatbot.store.audit_reads import UnknownAnswerError
+from chatbot.store.conversations import UnknownSessionError
 from chatbot.store.database import DatabaseUnavailableError, describe_failure
 from chatbot.store.staff import ForbiddenError, NotAuthenticatedError, StaffError
 

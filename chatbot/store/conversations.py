@@ -6,8 +6,6 @@ stored under their keyed hash only. Staff reads go through `chatbot.store.staff`
 
 from __future__ import annotations
 
-import json
-import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,9 +15,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    Text,
     and_,
-    cast,
     delete,
     func,
     insert,
@@ -31,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from chatbot.domain import GuichetError
 from chatbot.privacy.pseudonyms import Pseudonymizer, new_answer_id, new_session_id
 from chatbot.privacy.redaction import Redactor
+from chatbot.store.audit_reads import AuditReads, UnknownAnswerError, iso
 from chatbot.store.database import checkpoint
 from chatbot.store.tables import answers, feedback, sessions
 
@@ -44,10 +41,6 @@ def utc_now() -> datetime:
 
 class UnknownSessionError(GuichetError):
     """A session id that this service never gave out, or that was erased or expired."""
-
-
-class UnknownAnswerError(GuichetError):
-    """An answer id that does not exist (or was purged)."""
 
 
 UNKNOWN_SESSION = (
@@ -107,8 +100,9 @@ class PurgeReport:
         return asdict(self)
 
 
-class ConversationStore:
-    """Conversations, answers with their audit records, and feedback."""
+class ConversationStore(AuditReads):
+    """Conversations, answers with their audit records, and feedback (the audit reads are
+    inherited from `AuditReads`)."""
 
     def __init__(
         self,
@@ -236,8 +230,8 @@ class ConversationStore:
             ).all()
         return {
             "session": {
-                "created_at": _iso(session.created_at),
-                "last_active_at": _iso(session.last_active_at),
+                "created_at": iso(session.created_at),
+                "last_active_at": iso(session.last_active_at),
             },
             "retention": {
                 "conversation_days": self.retention.conversation_days,
@@ -246,7 +240,7 @@ class ConversationStore:
             "exchanges": [
                 {
                     "answer_id": row.id,
-                    "at": _iso(row.created_at),
+                    "at": iso(row.created_at),
                     "question": row.question,
                     "answer": row.answer,
                     "language": row.language,
@@ -260,7 +254,7 @@ class ConversationStore:
                     else {
                         "helpful": row.helpful,
                         "comment": row.comment,
-                        "at": _iso(row.feedback_at),
+                        "at": iso(row.feedback_at),
                     },
                 }
                 for row in rows
@@ -309,7 +303,7 @@ class ConversationStore:
         now = self.clock()
         conversations_before = now - timedelta(days=self.retention.conversation_days)
         audit_before = now - timedelta(days=self.retention.audit_days)
-        report = PurgeReport(dry_run, _iso(conversations_before), _iso(audit_before))
+        report = PurgeReport(dry_run, iso(conversations_before), iso(audit_before))
         old_answer = answers.c.created_at < audit_before
         to_strip = and_(
             answers.c.created_at < conversations_before, answers.c.stripped_at.is_(None)
@@ -359,123 +353,6 @@ class ConversationStore:
         checkpoint(self.engine)
         return report
 
-    # -- Reads for the audit (wrapped by the staff layer, which logs them) -----------------------
-
-    def list_answers(self, filters: AnswerFilters) -> list[dict[str, Any]]:
-        """Answers newest first (or riskiest first), pseudonymous and redacted."""
-        conditions = _answer_conditions(filters)
-        order = (
-            [answers.c.groundedness.asc(), answers.c.created_at.desc()]
-            if filters.riskiest_first
-            else [answers.c.created_at.desc()]
-        )
-        query = (
-            select(
-                answers.c.id,
-                answers.c.session_key,
-                answers.c.created_at,
-                answers.c.question,
-                answers.c.answer,
-                answers.c.language,
-                answers.c.abstained,
-                answers.c.reason,
-                answers.c.groundedness,
-                answers.c.communes,
-                feedback.c.helpful,
-            )
-            .outerjoin(feedback, feedback.c.answer_id == answers.c.id)
-            .where(*conditions)
-            .order_by(*order)
-            .limit(filters.limit)
-            .offset(filters.offset)
-        )
-        if filters.riskiest_first:
-            query = query.where(answers.c.groundedness.is_not(None), answers.c.abstained.is_(False))
-        with self.engine.connect() as db:
-            rows = db.execute(query).all()
-        return [
-            {
-                "answer_id": row.id,
-                "session": row.session_key[:12] if row.session_key else None,
-                "at": _iso(row.created_at),
-                "question": row.question,
-                "answer": row.answer,
-                "language": row.language,
-                "abstained": row.abstained,
-                "reason": row.reason,
-                "groundedness": row.groundedness,
-                "communes": row.communes,
-                "helpful": row.helpful,
-            }
-            for row in rows
-        ]
-
-    def energy_summary(self, filters: AnswerFilters) -> dict[str, Any]:
-        """Energy and emissions of the answers the filters select (no limit): totals, the median
-        per answer, and how many answers carry no figure (recorded before it existed)."""
-        conditions = _answer_conditions(filters)
-        query = (
-            select(answers.c.energy_wh, answers.c.emissions_gco2e, answers.c.energy_method)
-            .outerjoin(feedback, feedback.c.answer_id == answers.c.id)
-            .where(*conditions)
-        )
-        with self.engine.connect() as db:
-            rows = db.execute(query).all()
-        measured = [row for row in rows if row.energy_wh is not None]
-        energy = [row.energy_wh for row in measured]
-        emissions = [row.emissions_gco2e or 0.0 for row in measured]
-        return {
-            "answers": len(rows),
-            "without_figure": len(rows) - len(measured),
-            "total_wh": sum(energy),
-            "total_gco2e": sum(emissions),
-            "median_wh": statistics.median(energy) if energy else None,
-            "median_gco2e": statistics.median(emissions) if emissions else None,
-            "methods": sorted({row.energy_method for row in measured if row.energy_method}),
-        }
-
-    def get_answer(self, answer_id: str) -> dict[str, Any]:
-        """One answer's full audit record."""
-        with self.engine.connect() as db:
-            row = db.execute(
-                select(answers, feedback.c.helpful, feedback.c.comment)
-                .outerjoin(feedback, feedback.c.answer_id == answers.c.id)
-                .where(answers.c.id == answer_id)
-            ).first()
-        if row is None:
-            raise UnknownAnswerError(f"Aucune réponse « {answer_id[:40]} » (inconnue ou purgée).")
-        record = dict(row._mapping)
-        record["answer_id"] = record.pop("id")
-        record["session"] = record.pop("session_key", None)
-        record["session"] = record["session"][:12] if record["session"] else None
-        for name in ("created_at", "stripped_at"):
-            record[name] = _iso(record[name]) if record[name] else None
-        return record
-
-
-@dataclass(frozen=True)
-class AnswerFilters:
-    """Filters of the audit list."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    abstained: bool | None = None
-    negative_feedback: bool = False
-    max_groundedness: float | None = None
-    commune: str | None = None
-    riskiest_first: bool = False
-    limit: int = 100
-    offset: int = 0
-
-    def describe(self) -> dict[str, Any]:
-        """The filters that are set, for the access log."""
-        flags = ("negative_feedback", "riskiest_first")
-        return {
-            k: (_iso(v) if isinstance(v, datetime) else v)
-            for k, v in asdict(self).items()
-            if v is not None and not (k in flags and v is False)
-        }
-
 
 def _redact_verdicts(check: dict[str, Any] | None, redactor: Redactor) -> dict[str, Any] | None:
     """The citation check with the text of each verdict's sentence redacted."""
@@ -487,28 +364,5 @@ def _redact_verdicts(check: dict[str, Any] | None, redactor: Redactor) -> dict[s
     return {**check, "verdicts": verdicts}
 
 
-def _iso(value: datetime) -> str:
-    return value.replace(microsecond=0).isoformat() + "Z"
-
-
 def _count(db: Connection, table: Table, where: Any) -> int:
     return int(db.execute(select(func.count()).select_from(table).where(where)).scalar_one())
-
-
-def _answer_conditions(filters: AnswerFilters) -> list[Any]:
-    """The WHERE clauses of the audit filters (the query joins feedback)."""
-    conditions = []
-    if filters.since is not None:
-        conditions.append(answers.c.created_at >= filters.since)
-    if filters.until is not None:
-        conditions.append(answers.c.created_at < filters.until)
-    if filters.abstained is not None:
-        conditions.append(answers.c.abstained.is_(filters.abstained))
-    if filters.max_groundedness is not None:
-        conditions.append(answers.c.groundedness <= filters.max_groundedness)
-    if filters.negative_feedback:
-        conditions.append(feedback.c.helpful.is_(False))
-    if filters.commune:
-        quoted = json.dumps(filters.commune, ensure_ascii=False)  # how the JSON list holds it
-        conditions.append(cast(answers.c.communes, Text).contains(quoted, autoescape=True))
-    return conditions

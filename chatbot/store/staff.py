@@ -19,12 +19,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chatbot.domain import GuichetError
-from chatbot.store.conversations import (
-    AnswerFilters,
-    Clock,
-    ConversationStore,
-    utc_now,
-)
+from chatbot.store.audit_reads import AnswerFilters
+from chatbot.store.conversations import Clock, ConversationStore, utc_now
 from chatbot.store.tables import access_log, staff_sessions, staff_users
 
 Role = Literal["agent", "auditor", "admin"]

@@ -15,12 +15,11 @@ from sqlalchemy.exc import DBAPIError
 
 from chatbot.privacy.pseudonyms import Pseudonymizer
 from chatbot.privacy.redaction import Redactor
+from chatbot.store.audit_reads import AnswerFilters, UnknownAnswerError
 from chatbot.store.conversations import (
-    AnswerFilters,
     AnswerRecord,
     ConversationStore,
     RetentionPolicy,
-    UnknownAnswerError,
     UnknownSessionError,
 )
 from chatbot.store.database import open_engine, schema_version

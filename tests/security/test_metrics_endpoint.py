@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from chatbot.store.conversations import AnswerFilters
+from chatbot.store.audit_reads import AnswerFilters
 from chatbot.wiring import Services
 from tests.security.conftest import ask, sign_in
 from tests.unit.test_metrics import delta, samples

@@ -20,7 +20,7 @@ from chatbot.api.pages.communes import commune_names
 from chatbot.api.pages.rendering import page_response
 from chatbot.api.pages.staff_access import AuditorDep
 from chatbot.domain import GuichetError
-from chatbot.store.conversations import AnswerFilters
+from chatbot.store.audit_reads import AnswerFilters
 from chatbot.wiring import Services
 
 router = APIRouter(include_in_schema=False)

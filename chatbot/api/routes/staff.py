@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from chatbot.api.deps import ServicesDep, StaffDep
 from chatbot.api.schemas import StaffIdentity
-from chatbot.store.conversations import AnswerFilters
+from chatbot.store.audit_reads import AnswerFilters
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 MAX_OFFSET = 10_000_000  # beyond a 64-bit integer the database driver itself fails
