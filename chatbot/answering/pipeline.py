@@ -265,6 +265,7 @@ class Answerer:
         text = ""
         tokens = 0
         leaked = cut = False
+        started = time.monotonic()
         pieces = self.generator.stream(prompt.messages, options)
         for piece in pieces:
             if tokens == 0:
@@ -288,7 +289,10 @@ class Answerer:
             clock.mark("first_token_ms")
         clock.mark("generation_ms")
         if not leaked:
-            cut_short = cut or tokens >= options.max_tokens
+            # The generator stops silently at its time limit: that is a cut too, and a sentence
+            # left mid-word ("même si vous cotis") must not be shown.
+            timed_out = time.monotonic() - started >= options.timeout_s
+            cut_short = cut or timed_out or tokens >= options.max_tokens
             for shown in gate.finish(cut_short):
                 clock.mark("first_sentence_ms")
                 yield Sentence(shown.text)

@@ -12,6 +12,7 @@ from chatbot.answering.pipeline import (
     Sentence,
     is_looping,
 )
+from chatbot.ports import GenerationOptions
 from tests.fakes import FixedRetriever, ScriptedGenerator, passage
 
 POOL = passage("piscine", "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h.")
@@ -345,3 +346,24 @@ def test_the_translation_s_and_the_original_s_passages_are_fused_by_rank() -> No
     assert [p.rank for p in fused] == [1, 2, 3]
     assert fused[0].dense_score == 0.6  # the best score it got, for the relevance gate
     assert len(fuse_rankings([french, original], limit=1)) == 1
+
+
+@pytest.mark.parametrize("timeout_s", [120.0, 0.0])
+def test_a_sentence_left_unfinished_by_the_time_limit_is_not_shown(timeout_s: float) -> None:
+    reply = (
+        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1]. "
+        "Le bac jaune reçoit les emballages et il est collecté"
+    )
+    config = AnsweringConfig(
+        authority="l'agglomération",
+        relevance_threshold=0.5,
+        generation=GenerationOptions(timeout_s=timeout_s),
+    )
+    result = Answerer(FixedRetriever([POOL, WASTE]), ScriptedGenerator(reply), CONTACTS, config)
+    answer = result.answer("Horaires de la piscine et collecte du bac jaune ?")
+    first = "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1]."
+    if timeout_s:  # the model ended there by itself: the words are a claim its source backs
+        assert answer.text.startswith(first) and "collecté" in answer.text
+    else:  # the generator hit its time limit mid-sentence
+        assert answer.text == first
+        assert [v.failed_check for v in answer.dropped] == ["unfinished"]
