@@ -131,13 +131,20 @@ def test_a_french_rendering_cut_short_is_not_searched() -> None:
     assert result.search_question == question and not result.abstained
 
 
-def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> None:
-    generator = ScriptedGenerator(
-        "Quels sont les horaires de la piscine ?",
-        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
-        "La piscina abre de martes a domingo, de 10 h a 19 h [1].",
-    )
+FRENCH_POOL_ANSWER = "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1]."
+
+
+def ask_the_pool_in_spanish(*replies: str) -> tuple[Answer, ScriptedGenerator]:
+    """A Spanish question about the pool: the model renders it in French, then `replies`."""
+    generator = ScriptedGenerator("Quels sont les horaires de la piscine ?", *replies)
     result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
+    return result, generator
+
+
+def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> None:
+    result, generator = ask_the_pool_in_spanish(
+        FRENCH_POOL_ANSWER, "La piscina abre de martes a domingo, de 10 h a 19 h [1]."
+    )
     assert result.language == "es" and not result.abstained
     assert result.text == "La piscina abre de martes a domingo, de 10 h a 19 h [1]."
     assert [v.failed_check for v in result.dropped] == ["language"]
@@ -145,13 +152,11 @@ def test_a_french_copy_for_a_spanish_resident_is_written_again_then_shown() -> N
 
 
 def test_a_verified_french_answer_is_translated_then_checked_again() -> None:
-    generator = ScriptedGenerator(
-        "Quels sont les horaires de la piscine ?",
-        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
-        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+    result, generator = ask_the_pool_in_spanish(
+        FRENCH_POOL_ANSWER,
+        FRENCH_POOL_ANSWER,
         "1. La piscina intercomunal abre de martes a domingo de 10 h a 19 h.",
     )
-    result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
     assert result.language == "es" and not result.abstained
     assert result.text == "La piscina intercomunal abre de martes a domingo de 10 h a 19 h [1]."
     assert [c.source_id for c in result.citations] == ["piscine"]
@@ -162,13 +167,11 @@ def test_a_verified_french_answer_is_translated_then_checked_again() -> None:
 
 
 def test_a_translation_that_changes_a_fact_is_not_shown() -> None:
-    generator = ScriptedGenerator(
-        "Quels sont les horaires de la piscine ?",
-        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
-        "La piscine intercommunale ouvre du mardi au dimanche de 10 h à 19 h [1].",
+    result, _ = ask_the_pool_in_spanish(
+        FRENCH_POOL_ANSWER,
+        FRENCH_POOL_ANSWER,
         "1. La piscina intercomunal abre de martes a domingo de 9 h a 18 h.",
     )
-    result = answerer(generator).answer("¿Cuál es el horario de la piscina intercomunal?")
     assert result.abstained and result.language == "es"
     assert result.text.startswith("No he encontrado")
     assert [v.failed_check for v in result.dropped][-1] == "hard_facts"
