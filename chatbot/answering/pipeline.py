@@ -8,7 +8,6 @@ survives verification, the answer is the decline with the right contact.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Generator as Coroutine
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,14 @@ from chatbot.answering.context import select_context
 from chatbot.answering.gate import GateConfig, OutputFilter, SentenceGate
 from chatbot.answering.grammar import citation_grammar
 from chatbot.answering.guards import looks_like_instruction
+from chatbot.answering.languages import (
+    Cited,
+    cited_translation,
+    cut_short,
+    insist_on_language,
+    verified_in_french,
+    wrong_language,
+)
 from chatbot.answering.messages import decline_message, is_out_of_scope
 from chatbot.answering.prompts import (
     Prompt,
@@ -34,7 +41,7 @@ from chatbot.answering.prompts import (
     translate_messages,
 )
 from chatbot.domain import GuichetError, Passage, SearchFilters
-from chatbot.ports import GenerationOptions, Generator, Message, QueryEmbedder, Retriever
+from chatbot.ports import GenerationOptions, Generator, QueryEmbedder, Retriever
 from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy, filter_answer
 from chatbot.safety.rules import answer_side_rule
 from chatbot.text.language import LANGUAGE_NAMES, detect_language
@@ -152,14 +159,14 @@ class Answerer:
             options = replace(options, grammar=citation_grammar(len(run.shown)))
         gate = self._gate(run.shown, run.language)
         text, run.tokens, leaked = yield from self._generate(prompt, options, run.clock, gate)
-        if not gate.answered and not leaked and _wrong_language(gate):
+        if not gate.answered and not leaked and wrong_language(gate):
             # Written in another language than the resident's: once more, then decline.
-            prompt = replace(prompt, messages=_insist_on_language(prompt.messages, run.language))
+            prompt = replace(prompt, messages=insist_on_language(prompt.messages, run.language))
             retry = self._gate(run.shown, run.language)
             more, tokens, leaked = yield from self._generate(prompt, options, run.clock, retry)
             retry.verdicts[:0] = gate.verdicts  # the first attempt's verdicts stay in the audit
             text, run.tokens, gate = more, run.tokens + tokens, retry
-            french = _verified_in_french(gate)
+            french = verified_in_french(gate)
             if not gate.answered and not leaked and french:
                 # Still French, but verified: its sentences are translated, then checked again.
                 translated = self._gate(run.shown, run.language)
@@ -232,7 +239,7 @@ class Answerer:
         return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
 
     def _translate_verified(
-        self, french: Sequence[tuple[str, tuple[int, ...]]], run: _Run, gate: SentenceGate
+        self, french: Sequence[Cited], run: _Run, gate: SentenceGate
     ) -> Coroutine[Sentence, None, tuple[str, int]]:
         """Translate sentences that passed every check but the language, one numbered line each,
         and pass each translation through the gate with its French sentence's sources (meaning
@@ -241,16 +248,7 @@ class Answerer:
         options = replace(self.config.generation, grammar=None, temperature=0.0)
         messages = translate_answer_messages([sentence for sentence, _ in french], name)
         pieces = list(self.generator.stream(messages, options))
-        numbered = dict(_numbered_lines("".join(pieces)))
-        lines = []
-        for n, (_, sources) in enumerate(french, start=1):
-            line = numbered.get(n, "").strip()
-            if line:
-                markers = "".join(f"[{source}]" for source in sources)
-                body = line.rstrip()
-                end = body[-1] if body[-1] in ".!?" else "."
-                lines.append(f"{body.rstrip('.!?').rstrip()} {markers}{end}")
-        text = " ".join(lines)
+        text = cited_translation("".join(pieces), french)
         released = gate.feed(text) + gate.finish()
         for shown in released:
             run.clock.mark("first_sentence_ms")
@@ -307,8 +305,8 @@ class Answerer:
         rendered = lines[0].strip(" \"'«»") if lines else ""
         if not rendered or len(rendered) > 3 * len(question) + 40:
             return question
-        if _ENDS_A_SENTENCE.search(question) and not _ENDS_A_SENTENCE.search(rendered):
-            return question  # cut short (time limit on a busy machine): "Quel est le socle de"
+        if cut_short(rendered, question):
+            return question
         return rendered
 
     def condense(self, question: str, history: History) -> str:
@@ -328,9 +326,6 @@ class Answerer:
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
 
 
-_ENDS_A_SENTENCE = re.compile(r"[?.!…؟]\s*[)\"'»]*\s*$")
-
-
 def _complete_rewrite(rewritten: str, question: str) -> bool:
     """Whether a rewritten follow-up says at least as much as the follow-up itself (a rewrite cut
     short, such as "Quelle est la", would send retrieval astray)."""
@@ -338,41 +333,6 @@ def _complete_rewrite(rewritten: str, question: str) -> bool:
     return len(words) >= max(2, len(set(tokenize(question)))) and not rewritten.endswith(
         (" la", " le", " les", " de", " des", " du", " l'", " d'")
     )
-
-
-def _wrong_language(gate: SentenceGate) -> bool:
-    """Whether sentences were dropped for being written in another language."""
-    return any(v.failed_check == "language" for v in gate.verdicts)
-
-
-def _verified_in_french(gate: SentenceGate) -> list[tuple[str, tuple[int, ...]]]:
-    """The sentences dropped only for their language (every other check passed), with their
-    sources, once each, in the order written."""
-    found: dict[str, tuple[int, ...]] = {}
-    for verdict in gate.verdicts:
-        if verdict.failed_check == "language" and verdict.sources:
-            found.setdefault(verdict.sentence, verdict.sources)
-    return list(found.items())
-
-
-_NUMBERED_LINE = re.compile(r"^\s*(\d+)[.)]\s+(.+)$")
-
-
-def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(n, text) of each "n. text" line of a reply (the first number only: "3. 1. Remplir")."""
-    for line in text.splitlines():
-        match = _NUMBERED_LINE.match(line)
-        if match:
-            yield int(match.group(1)), match.group(2)
-
-
-def _insist_on_language(messages: Sequence[Message], language: str) -> list[Message]:
-    name = LANGUAGE_NAMES.get(language, LANGUAGE_NAMES["fr"])
-    last = messages[-1]
-    insisted = (
-        f"{last['content']}\n\nIMPORTANT : écris toute la réponse en {name}, pas en français."
-    )
-    return [*messages[:-1], {**last, "content": insisted}]
 
 
 def _decline_reason(text: str, gate: SentenceGate) -> str:
