@@ -370,3 +370,14 @@ def test_a_sentence_left_unfinished_by_the_time_limit_is_not_shown(timeout_s: fl
     else:  # the generator hit its time limit mid-sentence
         assert answer.text == first
         assert [v.failed_check for v in answer.dropped] == ["unfinished"]
+
+
+def test_a_numbered_translation_keeps_each_line_s_sources_and_leaves_out_missing_lines() -> None:
+    from chatbot.answering.languages import cited_translation, cut_short
+
+    french = [("Phrase un.", (1,)), ("Phrase deux.", (2, 3)), ("Phrase trois.", (1,))]
+    reply = "1. Sentence one.\n3. 1. Fill in the form\nnoise"
+    assert cited_translation(reply, french) == "Sentence one [1]. 1. Fill in the form [1]."
+    assert cut_short("Quel est le socle commun de", "Qual é o socle comum?")
+    assert not cut_short("Quel est le socle commun ?", "Qual é o socle comum?")
+    assert not cut_short("horaires piscine", "pool hours")  # the question ends no sentence
