@@ -4,7 +4,8 @@ The model's text arrives piece by piece. The gate holds it until a sentence ends
 [n] markers, attributes an uncited claim to the passage that supports it best, runs the verifier
 (hard facts, polarity, support, and the model's entailment when enabled) and the output safety
 filter, and only then releases the sentence. A sentence that fails is dropped, with its verdict
-kept for the agent console and the audit record. Sentences that claim nothing ("Voici :") are
+kept for the agent console and the audit record; a French sentence that contradicts its source
+(polarity) is replaced by the source's own sentence, verified in turn. Sentences that claim nothing ("Voici :") are
 held until a verified claim follows them, so that an answer whose every claim failed shows
 nothing at all: the pipeline then declines with the right contact.
 
@@ -78,6 +79,13 @@ class GateConfig:
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     support_threshold: float = 0.45
     lexical_weight: float = 0.5  # 0 for answers in another language than their French sources
+    # An answer in another language: the passage sentences its polarity is compared with, the
+    # closest in meaning and those within this margin of it (at most this many).
+    aligned_sentences: int = 3
+    aligned_margin: float = 0.03
+    # A French sentence that contradicts its source is replaced by the source's own sentence.
+    quote_contradicted: bool = True
+    max_quote_chars: int = 400
 
 
 class SentenceGate:
@@ -110,6 +118,7 @@ class SentenceGate:
         self._deferred: list[tuple[str, tuple[int, ...], bool]] = []
         self._passage_vectors: list[list[float]] | None = None
         self._sentence_vectors: dict[str, list[float]] = {}
+        self._passage_sentences: dict[int, list[tuple[str, list[float]]]] = {}
 
     # -- Feeding ---------------------------------------------------------------------------------
 
@@ -197,12 +206,12 @@ class SentenceGate:
         sources: tuple[int, ...],
         attributed: bool,
         scorer: EntailmentScorer | None,
+        in_place_of: str = "",
     ) -> list[ShownSentence]:
         claim = _LIST_MARKER.sub("", sentence)  # "1. Remplir le formulaire": the 1 is no fact
         support = self._support(claim, sources) if sources else None
-        verdict = verify_sentence(
-            claim, sources, self.passages, support, scorer, self.config.verifier, self.language
-        )
+        verdict = verify_sentence(claim, sources, self.passages, support, scorer,
+                                  self.config.verifier, self.language, self._aligned(claim, sources))  # fmt: skip
         if not verdict.passed and verdict.failed_check in _ANOTHER_SOURCE_MAY_SAY_IT:
             found = self._another_source(claim, sources, scorer)
             if found is not None:
@@ -219,9 +228,12 @@ class SentenceGate:
                                           "; ".join(findings), verdict.scores)  # fmt: skip
             else:
                 shown_text = kept
+        if in_place_of and verdict.passed:
+            quoted = f"the source's own sentence, shown in place of « {in_place_of[:160]} »"
+            verdict = replace(verdict, detail=quoted)
         self.verdicts.append(verdict)
         if not verdict.passed:
-            return []
+            return [] if in_place_of else self._quote_source(verdict, scorer)
         shown = ShownSentence(shown_text, verdict.sources)
         checked = CheckedSentence(sentence, verdict.sources, support, True if sources else None,
                                   attributed=attributed)  # fmt: skip
@@ -240,13 +252,35 @@ class SentenceGate:
         ranked = sorted(others, key=lambda n: -(self._support(claim, (n,)) or 0.0))
         for n in ranked[:2]:
             support = self._support(claim, (n,))
-            verdict = verify_sentence(
-                claim, (n,), self.passages, support, scorer, self.config.verifier, self.language
-            )
+            verdict = verify_sentence(claim, (n,), self.passages, support, scorer,
+                                      self.config.verifier, self.language, self._aligned(claim, (n,)))  # fmt: skip
             if verdict.passed:
                 moved = f"cited {list(cited) or 'nothing'}, backed by [{n}]"
                 return support, replace(verdict, detail=moved)
         return None
+
+    def _quote_source(
+        self, verdict: SentenceVerdict, scorer: EntailmentScorer | None
+    ) -> list[ShownSentence]:
+        """A French sentence that contradicts its source (a negation, restriction or condition
+        turned around or left out: "Oui, vous pouvez avoir deux passeports") is replaced by the
+        source's own sentence ("En principe, vous ne pouvez pas avoir plusieurs passeports
+        français."), verified like any other: the resident reads what the document says."""
+        quote = " ".join(verdict.source_sentence.split())
+        if (
+            verdict.failed_check != "polarity"
+            or not quote
+            or not self.config.quote_contradicted
+            or self.config.lexical_weight == 0  # the sources' language only
+            or len(quote) > self.config.max_quote_chars
+            or not is_claim(quote)
+            or quote.rstrip(" »\"')").endswith(("?", ":"))
+        ):
+            return []
+        held = [n for n in verdict.sources if quote in " ".join(self.texts[n - 1].split())]
+        if not held or self._repeats(quote):
+            return []
+        return self._verify(quote, (held[0],), False, scorer, in_place_of=verdict.sentence)
 
     def _repeats(self, sentence: str) -> bool:
         """Whether the sentence says again, word for word, one already judged (list numbers,
@@ -333,6 +367,28 @@ class SentenceGate:
         if sentence not in self._sentence_vectors:
             [self._sentence_vectors[sentence]] = embed([sentence])
         return self._sentence_vectors[sentence], self._passage_vectors
+
+    def _aligned(self, sentence: str, sources: Sequence[int]) -> list[str] | None:
+        """For an answer in another language than its French sources: the cited passages'
+        sentences closest to it in meaning (the best few), which the polarity check compares
+        it with, since it shares almost no words with them. Each passage's sentences are
+        embedded once per answer, as queries, like the meaning check of such answers."""
+        cited = [n for n in dict.fromkeys(sources) if 1 <= n <= len(self.passages)]
+        if self.config.lexical_weight != 0 or not cited:
+            return None
+        vectors = self._vectors(sentence)
+        if vectors is None or self.embedder is None:
+            return None
+        scored = []
+        for n in cited:
+            if n not in self._passage_sentences:
+                pieces = [p for p in split_sentences(self.texts[n - 1]) if is_claim(p)]
+                embedded = self.embedder.embed_queries(pieces) if pieces else []
+                self._passage_sentences[n] = list(zip(pieces, embedded, strict=True))
+            scored += [(cosine(vectors[0], v), p) for p, v in self._passage_sentences[n]]
+        scored.sort(key=lambda pair: -pair[0])
+        close = [p for score, p in scored if score >= scored[0][0] - self.config.aligned_margin]
+        return list(dict.fromkeys(close))[: self.config.aligned_sentences] or None
 
     def _embed_as_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return _embed_as_documents(self.embedder, list(texts)) if self.embedder else []

@@ -2,18 +2,23 @@
 
 A passage holds many negations, so an answer sentence is compared with the passage sentences or
 clauses that best match it by content words, not with the whole passage. Three marks are read,
-in French, English, Spanish and Portuguese:
+in French, English, Spanish, Portuguese and Arabic:
 
 - negation: ne… pas/plus/jamais/rien/aucun, n', pas, non, jamais, aucun, rien, impossible,
   interdit; not, n't, never, no, cannot, forbidden; no, nunca, ningún, prohibido; não, nunca…;
+  لا, ليس, لم, لن, غير, ممنوع;
 - restriction: sauf, seulement, uniquement, exclusivement, ne… que; only, except, unless; solo,
-  solamente, excepto, salvo; apenas, somente, exceto;
+  solamente, excepto, salvo; apenas, somente, exceto; إلا, فقط, باستثناء;
 - condition: si, lorsque, quand, en cas de, à condition; if, when, provided; si, cuando; caso,
-  quando, desde que.
+  quando, desde que; إذا, عندما, في حالة, بشرط.
 
 A negation or restriction present in one and not the other fails the sentence; a condition of
 the source that the sentence leaves out fails it too (dropping "si…" changes who a rule is for),
 while a condition the sentence adds does not.
+
+An answer in another language shares almost no words with its French sources: the caller then
+gives the passage sentences closest to it in meaning (`aligned`), and their marks are compared
+by presence.
 """
 
 from __future__ import annotations
@@ -37,20 +42,25 @@ _MARKS = {
         "en": r"not|\w+n't|never|no|none|nothing|nobody|cannot|neither|nor|forbidden|prohibited|impossible",
         "es": r"no|nunca|jamas|ningun[oa]?|nada|nadie|tampoco|imposible|prohibid[oa]s?",
         "pt": r"nao|nunca|jamais|nenhum|nenhuma|nada|ninguem|impossivel|proibid[oa]s?",
+        # Arabic, folded (hamza and short vowels stripped); "و"/"ف" ("and", "so") may be attached
+        "ar": r"[وف]?(?:لا|ليس|ليست|لست|لسنا|لم|لن|غير|ممنوع|ممنوعة|يمنع|يحظر|محظور|محظورة)",
     },
     "restriction": {
         "fr": r"sauf|seulement|uniquement|exclusivement|hormis|excepte|a l' exception",
         "en": r"only|except|unless|solely|exclusively",
         "es": r"solo|solamente|unicamente|excepto|salvo|a menos que",
         "pt": r"apenas|somente|exceto|salvo|a menos que",
+        "ar": r"[وف]?(?:الا|فقط|باستثناء|ما عدا|سوى)",
     },
     "condition": {
         "fr": r"si|s' ils?|lorsque|lorsqu'|quand|en cas d[e']|a condition|sous reserve|des lors que",
         "en": r"if|when|whenever|provided|in case|as long as",
         "es": r"si|cuando|en caso de|siempre que|con tal de que",
         "pt": r"caso|quando|em caso de|desde que",
+        "ar": r"[وف]?(?:اذا|عندما|لو|في حالة|بشرط|شريطة)",
     },
 }
+_UNLESS_ES = re.compile(r"\bsi no\b")
 _PORTUGUESE = re.compile(r"\b(?:nao|voce|tambem|sao|estao)\b|ção|ções|ão\b")
 _MAX_CLAUSES = 10
 
@@ -71,7 +81,7 @@ class Polarity:
 
 
 def _patterns(language: str | None, text: str) -> dict[str, re.Pattern[str]]:
-    languages = [language] if language in ("fr", "en", "es", "pt") else ["fr", "en", "es", "pt"]
+    languages = [language] if language in _MARKS["negation"] else list(_MARKS["negation"])
     if "fr" not in languages:
         languages.append("fr")  # sources are French; answers quote French names ("non imposable")
     portuguese = language == "pt" or (language is None and _PORTUGUESE.search(text))
@@ -91,6 +101,8 @@ def polarity(text: str, language: str | None = None) -> Polarity:
     "ne… que" is a restriction; "ou non" (whether or not) is no negation.
     """
     folded = _WHETHER.sub(" ", fold(text).replace("’", "'").replace("'", "' "))
+    if language == "es":  # "si no son causados por…": unless, as the French "sauf si"
+        folded = _UNLESS_ES.sub("salvo si", folded)
     found: dict[str, list[str]] = {"negation": [], "restriction": [], "condition": []}
     consumed: set[int] = set()
     for particle in _NE.finditer(folded):
@@ -153,6 +165,7 @@ class PolarityCheck:
     detail: str
     overlap: float
     compared: str = ""
+    source_sentence: str = ""  # the whole passage sentence the failing segment belongs to
 
 
 def check_polarity(
@@ -162,15 +175,20 @@ def check_polarity(
     min_overlap: float = 0.2,
     margin: float = 0.05,
     conditions: bool = True,
+    aligned: Sequence[str] | None = None,
 ) -> PolarityCheck:
     """Compare the sentence's marks with those of its best-matching passage segments.
 
     Negations are compared with the matching clauses (their number, for a French answer; their
     presence otherwise); restrictions and conditions with the whole passage sentence, since
     "sauf…" or "si…" governs all its clauses. Passes when one of the best segments agrees.
-    When no segment shares `min_overlap` of the words (an answer in another language), the
-    passage sentences holding one of the sentence's numbers or dates are compared instead, by
-    the presence of each mark; with none, the check passes undecided.
+    An answer in another language is compared with the passage sentences `aligned` with it by
+    meaning (when the caller could find them), by the presence of each mark: it must agree on
+    negation with every one of them (equally close sentences that disagree leave it in doubt,
+    and a doubtful sentence is not shown), and on restriction and condition with one of them or
+    of the sentences holding one of its numbers or dates. Without them, when no segment shares
+    `min_overlap` of the words, the numbers' sentences alone are compared; with none, the check
+    passes undecided.
     """
     candidates: list[tuple[str, str]] = []
     best = 0.0
@@ -182,7 +200,17 @@ def check_polarity(
             candidates += segments
             best = max(best, overlap)
     counted = language in (None, "fr")
-    if best < min_overlap or not candidates:
+    if aligned and not counted:
+        mine = polarity(sentence, language)
+        for whole in aligned:
+            theirs = polarity(whole, "fr")
+            if mine.negation != theirs.negation:
+                problem = _difference(mine, theirs, theirs, False, False)
+                detail = f"{problem} (source: « {whole[:160]} »)"
+                return PolarityCheck(False, detail, best, whole, whole)
+        anchored = [pair for pair in _anchored(sentence, passages) if pair[0] not in aligned]
+        candidates = [(whole, whole) for whole in aligned] + anchored
+    elif best < min_overlap or not candidates:
         candidates, counted = _anchored(sentence, passages), False
         if not candidates:
             return PolarityCheck(True, "no passage sentence close enough to compare", best)
@@ -192,9 +220,9 @@ def check_polarity(
         problem = _difference(mine, polarity(segment, "fr"), polarity(whole, "fr"), counted, conditions)  # fmt: skip
         if not problem:
             return PolarityCheck(True, "", best, segment)
-        problems.append((problem, segment))
-    problem, segment = problems[0]
-    return PolarityCheck(False, f"{problem} (source: « {segment[:160]} »)", best, segment)
+        problems.append((problem, segment, whole))
+    problem, segment, whole = problems[0]
+    return PolarityCheck(False, f"{problem} (source: « {segment[:160]} »)", best, segment, whole)
 
 
 def _difference(

@@ -49,17 +49,23 @@ class SentenceVerdict:
     failed_check: FailedCheck | None = None
     detail: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    source_sentence: str = ""  # polarity: the source's own sentence, which says it rightly
 
     def as_json(self) -> dict[str, object]:
         """The verdict as plain JSON."""
-        return {"sentence": self.sentence, "sources": list(self.sources), "passed": self.passed,
-                "failed_check": self.failed_check, "detail": self.detail, "scores": self.scores}  # fmt: skip
+        plain: dict[str, object] = {
+            "sentence": self.sentence, "sources": list(self.sources), "passed": self.passed,
+            "failed_check": self.failed_check, "detail": self.detail, "scores": self.scores,
+        }  # fmt: skip
+        if self.source_sentence:
+            plain["source_sentence"] = self.source_sentence
+        return plain
 
 
 class _CheckFailedError(Exception):
-    def __init__(self, check: str, detail: str) -> None:
+    def __init__(self, check: str, detail: str, source_sentence: str = "") -> None:
         super().__init__(detail)
-        self.check, self.detail = check, detail
+        self.check, self.detail, self.source_sentence = check, detail, source_sentence
 
 
 def _passage_text(passage: str | Passage) -> str:
@@ -74,8 +80,11 @@ def verify_sentence(
     scorer: EntailmentScorer | None = None,
     config: VerifierConfig = VerifierConfig(),
     language: str | None = None,
+    aligned: Sequence[str] | None = None,
 ) -> SentenceVerdict:
-    """Verify one sentence against the passages it cites ([n] is passages[n - 1])."""
+    """Verify one sentence against the passages it cites ([n] is passages[n - 1]). `aligned`:
+    the cited passages' sentences closest to it in meaning, for an answer in another language
+    than its sources (the polarity check compares it with them)."""
     cited = tuple(n for n in dict.fromkeys(sources) if 1 <= n <= len(passages))
     scores: dict[str, float] = {}
     if support is not None:
@@ -84,10 +93,11 @@ def verify_sentence(
         texts = [_passage_text(passages[n - 1]) for n in cited]
         if not texts:
             return _uncited(sentence, config, language)
-        for check in _checks(sentence, texts, support, scorer, config, language, scores):
+        for check in _checks(sentence, texts, support, scorer, config, language, scores, aligned):
             check()
     except _CheckFailedError as failure:
-        return SentenceVerdict(sentence, cited, False, failure.check, failure.detail, scores)
+        return SentenceVerdict(sentence, cited, False, failure.check, failure.detail, scores,
+                               failure.source_sentence)  # fmt: skip
     except Exception as error:  # any broken check fails the sentence
         detail = f"{type(error).__name__}: {error}"
         return SentenceVerdict(sentence, cited, False, "error", detail, scores)
@@ -113,6 +123,7 @@ def _checks(
     config: VerifierConfig,
     language: str | None,
     scores: dict[str, float],
+    aligned: Sequence[str] | None = None,
 ) -> list[Callable[[], None]]:
     """The checks to run on one sentence, in order; each raises _CheckFailedError to fail it."""
     names = config.names and language in (None, "fr")
@@ -126,10 +137,10 @@ def _checks(
 
     def polarity() -> None:
         result = check_polarity(sentence, texts, language, config.polarity_min_overlap,
-                                config.polarity_margin, config.conditions)  # fmt: skip
+                                config.polarity_margin, config.conditions, aligned)  # fmt: skip
         scores["overlap"] = round(result.overlap, 3)
         if not result.passed:
-            raise _CheckFailedError("polarity", result.detail)
+            raise _CheckFailedError("polarity", result.detail, result.source_sentence)
 
     def supported() -> None:  # written so that a NaN score fails
         if support is not None and config.min_support is not None and not support >= config.min_support:  # fmt: skip

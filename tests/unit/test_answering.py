@@ -266,6 +266,18 @@ def test_a_flipped_negation_is_never_shown() -> None:
     closed = passage("radiation", "Un électeur ne peut pas demander lui-même sa radiation.")
     generator = ScriptedGenerator("Oui, un électeur peut demander sa radiation [1].")
     events = list(answerer(generator, [closed]).stream("Puis-je demander ma radiation ?"))
+    shown = [e.text for e in events if isinstance(e, Sentence)]
+    assert shown == ["Un électeur ne peut pas demander lui-même sa radiation [1]."]
+    final = events[-1]
+    assert isinstance(final, Answer) and not final.abstained
+    assert [d.failed_check for d in final.dropped] == ["polarity"]
+    assert "peut demander sa radiation" not in final.text
+
+
+def test_a_flipped_negation_without_a_source_sentence_to_quote_declines() -> None:
+    generator = ScriptedGenerator("Oui, un électeur peut demander sa radiation [1].")
+    closed = passage("radiation", "Pourquoi un électeur ne peut-il pas demander sa radiation ?")
+    events = list(answerer(generator, [closed]).stream("Puis-je demander ma radiation ?"))
     assert not any(isinstance(e, Sentence) for e in events)
     final = events[-1]
     assert isinstance(final, Answer) and final.abstained and final.reason == "unsupported_answer"

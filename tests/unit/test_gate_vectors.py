@@ -87,6 +87,30 @@ def test_an_answer_in_another_language_is_compared_by_meaning_as_queries() -> No
     assert [PASSAGE_TEXT] in [texts for _, texts in embedder.calls]
 
 
+def test_an_answer_in_another_language_is_compared_for_negation_with_the_passage_sentence_closest_in_meaning() -> None:  # fmt: skip
+    """It shares no words with its French source: the passage sentence compared for polarity
+    is chosen by meaning (here, the one about the pool, not the library's)."""
+    source = passage(
+        "horaires", "La piscine n'ouvre pas le lundi. La bibliothèque ouvre le lundi matin."
+    )
+    config = GateConfig(VerifierConfig(min_support=0.45), 0.45, lexical_weight=0.0)
+    flipped = SentenceGate([source], config, RecordingEmbedder(), language="en")
+    flipped.feed("The piscine opens on Mondays [1].")
+    flipped.finish()
+    assert not flipped.answered
+    [verdict] = flipped.dropped
+    assert verdict.failed_check == "polarity"
+    assert "La piscine n'ouvre pas le lundi" in verdict.detail
+    faithful = SentenceGate([source], config, RecordingEmbedder(), language="en")
+    faithful.feed("The piscine does not open on Mondays [1].")
+    faithful.finish()
+    assert faithful.answered
+    library = SentenceGate([source], config, RecordingEmbedder(), language="en")
+    library.feed("The bibliothèque opens on Monday mornings [1].")
+    library.finish()
+    assert library.answered
+
+
 def test_a_dropped_first_step_leaves_a_list_that_starts_at_one() -> None:
     source = passage(
         "permis",
@@ -114,3 +138,36 @@ def test_a_sentence_said_twice_is_shown_once() -> None:
     gate.finish()
     assert gate.text == "1. Le récépissé ne permet pas de travailler [1]. Des exceptions existent."
     assert [v.failed_check for v in gate.dropped] == ["repeated", "repeated"]
+
+
+PASSPORTS = (
+    "En principe, vous ne pouvez pas avoir plusieurs passeports français. Toutefois, un second "
+    "passeport peut être délivré dans 2 situations. Quand faut-il le demander ?"
+)
+
+
+def test_a_sentence_that_contradicts_its_source_is_replaced_by_the_source_sentence() -> None:
+    gate = SentenceGate([passage("passeport", PASSPORTS)], GateConfig(), language="fr")
+    gate.feed("Oui, vous pouvez avoir deux passeports [1]. ")
+    gate.finish()
+    assert gate.text == ("En principe, vous ne pouvez pas avoir plusieurs passeports français [1].")
+    flipped, quoted = gate.verdicts
+    assert (flipped.passed, flipped.failed_check) == (False, "polarity")
+    assert quoted.passed and "in place of « Oui, vous pouvez avoir deux passeports. »" in quoted.detail  # fmt: skip
+    assert gate.dropped == [flipped]
+
+
+def test_no_source_sentence_is_quoted_when_turned_off_in_another_language_or_for_a_question() -> None:  # fmt: skip
+    off = SentenceGate([passage("passeport", PASSPORTS)], GateConfig(quote_contradicted=False))
+    off.feed("Oui, vous pouvez avoir deux passeports [1]. ")
+    off.finish()
+    assert not off.answered
+    spanish = SentenceGate([passage("passeport", PASSPORTS)], GateConfig(lexical_weight=0.0),
+                           RecordingEmbedder(), language="es")  # fmt: skip
+    spanish.feed("Sí, usted puede tener dos pasaportes franceses [1]. ")
+    spanish.finish()
+    assert not spanish.answered
+    asked = SentenceGate([passage("passeport", PASSPORTS)], GateConfig())
+    asked.feed("Il ne faut jamais le demander [1]. ")
+    asked.finish()
+    assert not asked.answered and len(asked.verdicts) == 1

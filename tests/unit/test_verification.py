@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from chatbot.domain import Chunk, Passage, SourceInfo
+from chatbot.text.sentences import split_sentences
 from chatbot.verification import (
     FixedScorer,
     VerifierConfig,
@@ -137,6 +138,11 @@ def test_names_are_checked_inside_a_sentence_only_and_acronyms_everywhere() -> N
         ("No puede solicitarlo.", "es", 1, False, False),
         ("Você não pode pedir no balcão.", "pt", 1, False, False),
         ("Nunca se paga.", "es", 1, False, False),
+        ("Es responsable si no son causados por un tercero.", "es", 0, True, True),
+        ("لا يمكنك أن تحمل جوازي سفر.", "ar", 1, False, False),
+        ("ولا يمكن تقديم الطلب إلا في البلدية.", "ar", 1, True, False),
+        ("نعم، يمكنك أن تحمل جوازي سفر.", "ar", 0, False, False),
+        ("إذا انتقلت، أخبر الصندوق.", "ar", 0, False, True),
     ],
 )
 def test_polarity_marks(
@@ -172,6 +178,24 @@ def test_polarity_of_an_answer_in_another_language_is_anchored_on_its_numbers() 
     assert not check_polarity("You do not have 2 months.", [passage], "en").passed
     unrelated = check_polarity("Please be patient.", [passage], "en")
     assert unrelated.passed and unrelated.overlap < 0.2
+
+
+def test_an_answer_in_another_language_agrees_on_negation_with_every_aligned_sentence() -> None:
+    """Passage sentences aligned by meaning (given by the caller): a negation in one of them
+    and not in the sentence leaves it in doubt, and it fails."""
+    passage = (
+        "En principe, vous ne pouvez pas avoir plusieurs passeports. "
+        "Le passeport peut être conservé par le consulat pour une demande de visa."
+    )
+    first, second = split_sentences(passage)
+    yes = "نعم، يمكنك أن تحمل جوازي سفر."  # "yes, you can hold two passports"
+    assert check_polarity(yes, [passage], "ar").passed  # no shared words: undecided before
+    doubtful = check_polarity(yes, [passage], "ar", aligned=[second, first])
+    assert not doubtful.passed and "negations differ" in doubtful.detail
+    no = "لا يمكنك أن تحمل جوازي سفر."
+    assert check_polarity(no, [passage], "ar", aligned=[first]).passed
+    assert not check_polarity(no, [passage], "ar", aligned=[first, second]).passed
+    assert check_polarity("You can hold it for a visa.", [passage], "en", aligned=[second]).passed
 
 
 def test_verdicts_name_the_failing_check() -> None:
