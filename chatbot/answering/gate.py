@@ -101,7 +101,7 @@ class SentenceGate:
         language: str | None = None,
     ) -> None:
         self.passages = list(passages)
-        self.texts = [p.chunk.text for p in self.passages]
+        self.texts = [_shown_text(p) for p in self.passages]
         self.config = config
         self.embedder = embedder
         self.scorer = scorer
@@ -402,6 +402,11 @@ def _embed_as_documents(embedder: QueryEmbedder, texts: list[str]) -> list[list[
         return embedder.embed_queries(texts)
     vectors: list[list[float]] = embed_documents(texts)
     return vectors
+
+
+def _shown_text(passage: Passage) -> str:
+    """A passage as the model read it: its title and headings, then its text."""
+    return passage.chunk.embedding_text()
 
 
 def _in_another_language(sentence: str, language: str | None) -> bool:

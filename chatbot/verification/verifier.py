@@ -69,7 +69,8 @@ class _CheckFailedError(Exception):
 
 
 def _passage_text(passage: str | Passage) -> str:
-    return passage if isinstance(passage, str) else passage.chunk.text
+    # A retrieved passage as the model read it: title and headings (the [n] line), then text.
+    return passage if isinstance(passage, str) else passage.chunk.embedding_text()
 
 
 def verify_sentence(

@@ -34,6 +34,7 @@ class RecordingEmbedder:
 
 SENTENCE = "La piscine ouvre le samedi à 10 heures [1]."
 PASSAGE_TEXT = "La piscine municipale ouvre le samedi à 10 heures et ferme à 19 heures."
+AS_READ = f"Titre piscine\n{PASSAGE_TEXT}"  # as the model reads it: title, then text
 
 
 def test_stored_passage_vectors_are_used_and_only_the_sentence_is_embedded() -> None:
@@ -45,7 +46,7 @@ def test_stored_passage_vectors_are_used_and_only_the_sentence_is_embedded() -> 
     assert gate.answered
     assert embedder.calls, "the sentence's meaning was not checked"
     embedded = [text for _, texts in embedder.calls for text in texts]
-    assert PASSAGE_TEXT not in embedded
+    assert not any(PASSAGE_TEXT in text for text in embedded)
     assert all(side == "document" for side, _ in embedder.calls)
 
 
@@ -54,8 +55,8 @@ def test_passages_without_stored_vectors_are_embedded_once_on_the_document_side(
     gate = SentenceGate([passage("piscine", PASSAGE_TEXT)], GateConfig(), embedder)
     gate.feed(SENTENCE + " Elle ferme à 19 heures [1].")
     gate.finish()
-    passage_calls = [texts for side, texts in embedder.calls if PASSAGE_TEXT in texts]
-    assert passage_calls == [[PASSAGE_TEXT]]
+    passage_calls = [texts for side, texts in embedder.calls if AS_READ in texts]
+    assert passage_calls == [[AS_READ]]
     assert all(side == "document" for side, _ in embedder.calls)
 
 
@@ -84,7 +85,7 @@ def test_an_answer_in_another_language_is_compared_by_meaning_as_queries() -> No
     gate.finish()
     assert gate.answered
     assert {side for side, _ in embedder.calls} == {"query"}
-    assert [PASSAGE_TEXT] in [texts for _, texts in embedder.calls]
+    assert [AS_READ] in [texts for _, texts in embedder.calls]
 
 
 def test_an_answer_in_another_language_is_compared_for_negation_with_the_passage_sentence_closest_in_meaning() -> None:  # fmt: skip
@@ -171,3 +172,23 @@ def test_no_source_sentence_is_quoted_when_turned_off_in_another_language_or_for
     asked.feed("Il ne faut jamais le demander [1]. ")
     asked.finish()
     assert not asked.answered and len(asked.verdicts) == 1
+
+
+def test_a_sentence_is_verified_against_the_title_and_headings_the_model_read() -> None:
+    """The [n] line the model reads holds the source's title and headings: a fact from there
+    is in the source; one from nowhere is not."""
+    source = passage("carte", "Vous devez demander un permis de séjour au plus tard 3 mois après.")
+    titled = dataclasses.replace(
+        source,
+        chunk=dataclasses.replace(
+            source.chunk,
+            source=dataclasses.replace(source.chunk.source, title="Carte de résident UE"),
+            headings=("Délai de 3 mois",),
+        ),
+    )
+    gate = SentenceGate([titled], GateConfig(), language="fr")
+    gate.feed("La carte de résident UE permet de demander un permis de séjour [1]. ")
+    gate.feed("Le permis de séjour coûte 225 euros [1]. ")
+    gate.finish()
+    assert [v.passed for v in gate.verdicts] == [True, False]
+    assert gate.verdicts[1].failed_check == "hard_facts"
