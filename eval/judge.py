@@ -28,6 +28,7 @@ class JudgeSample:
     answer: str
     contexts: tuple[str, ...]
     reference: str | None
+    faithfulness_contexts: tuple[str, ...] | None = None  # None: `contexts`
 
 
 @dataclass
@@ -160,9 +161,9 @@ class RagasJudge:
     async def _call(name: str, metric: Any, sample: JudgeSample) -> float | None:
         contexts = list(sample.contexts)
         if name == "faithfulness":
-            outcome = await metric.ascore(
-                user_input=sample.question, response=sample.answer, retrieved_contexts=contexts
-            )
+            read = sample.faithfulness_contexts
+            outcome = await metric.ascore(user_input=sample.question, response=sample.answer,
+                                          retrieved_contexts=contexts if read is None else list(read))  # fmt: skip
         elif name == "answer_relevancy":
             outcome = await metric.ascore(user_input=sample.question, response=sample.answer)
         else:

@@ -240,7 +240,7 @@ def _judge(summary: dict[str, Any]) -> dict[str, Any] | None:
         )
         rows.append({"metric": metric, "scored": judge["scored"].get(metric, 0),
                      "failed": sum(failures.values()), "detail": detail})  # fmt: skip
-    return {"model": str(judge["model"]), "rows": rows}
+    return {"model": str(judge["model"]), "contexts": judge.get("contexts"), "rows": rows}
 
 
 def _changes(records: Sequence[dict[str, Any]], previous: dict[str, Any]) -> dict[str, Any]:

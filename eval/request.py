@@ -87,6 +87,11 @@ def wants(metrics: frozenset[str], group: str, name: str | None = None) -> bool:
     return any(n in metrics for n in names)
 
 
+JUDGE_CONTEXTS = ("cited", "shown")
+"""What the judge reads with an answer: the passages it cites (every sentence of an answer
+must stand on its own sources), or every passage shown to the model (ragas' usual input)."""
+
+
 @dataclass(frozen=True)
 class EvalRequest:
     """What `guichet eval` was asked to do."""
@@ -101,11 +106,18 @@ class EvalRequest:
     manifest: Path | None = None  # a sources.yaml/.csv to use instead of the corpus's own
     answers: Path | None = None  # an earlier run whose answers are scored again, not regenerated
     styles: tuple[str, ...] = ("standard",)  # each question is answered once per style
+    # what the judge reads with each answer: the passages it cites, or all the passages shown
+    judge_contexts: str = "cited"
 
     def __post_init__(self) -> None:
         # an unknown or missing style fails here, in French; so does one given twice
         if parse_styles(",".join(self.styles)) != self.styles:
             raise EvalError(f"Styles de réponse en double : {', '.join(self.styles)}.")
+        if self.judge_contexts not in JUDGE_CONTEXTS:
+            raise EvalError(
+                f"--judge-contexts vaut « {self.judge_contexts} » : choisissez "
+                f"{' ou '.join(JUDGE_CONTEXTS)}."
+            )
 
     @property
     def retrieval_only(self) -> bool:

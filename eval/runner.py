@@ -113,7 +113,7 @@ def run_evaluation(
             write_results(request.out, records, None)  # the answers are safe whatever follows
             if wants(request.metrics, "ragas"):
                 try:
-                    _judge_all(records, settings, request.metrics, search.embedder, progress)
+                    _judge_all(records, settings, request, search.embedder, progress)
                 except Exception as error:  # answers and judge-free scores are still reported
                     judge_error = f"{type(error).__name__}: {error}"
         if wants(request.metrics, "safety"):
@@ -396,15 +396,18 @@ def answer_record(
 def _judge_all(
     records: list[dict[str, Any]],
     settings: Settings,
-    metrics: frozenset[str],
+    request: EvalRequest,
     embedder: Any,
     progress: Progress,
 ) -> None:
-    """Score the answers with ragas against the local LLM served on loopback."""
+    """Score the answers with ragas against the local LLM served on loopback. Faithfulness
+    reads the passages each answer cites (or all those shown, as `request.judge_contexts`
+    says); the context metrics read all the passages shown."""
     from chatbot.wiring import build_judge_server
     from eval.checks import without_markers
     from eval.judge import RagasJudge
 
+    metrics = request.metrics
     chosen = [m for m in JUDGE_METRICS if "ragas" in metrics or m in metrics]
     judged = [r for r in records if not r.get("abstained") and r.get("passages")]
     if not judged:
@@ -415,6 +418,7 @@ def _judge_all(
             answer=without_markers(r["answer"]),
             contexts=tuple(p["text"] for p in r["passages"]),
             reference=r["reference"],
+            faithfulness_contexts=cited_contexts(r) if request.judge_contexts == "cited" else None,
         )
         for r in judged
     ]
@@ -430,3 +434,16 @@ def _judge_all(
         record["judge_failures"] = result.failures
     for record in records:
         record["judge_model"] = alias
+        record["judge_contexts"] = request.judge_contexts
+
+
+def cited_contexts(record: dict[str, Any]) -> tuple[str, ...] | None:
+    """The texts of the passages an answer cites, as shown to the model (title and headings,
+    then text); None when it cites none (the judge then reads every passage shown)."""
+    cited = {citation["n"] for citation in record.get("citations") or ()}
+    texts = tuple(
+        f"{p['title']}\n{p['text']}" if p.get("title") else p["text"]
+        for p in record["passages"]
+        if p["n"] in cited
+    )
+    return texts or None

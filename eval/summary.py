@@ -155,7 +155,8 @@ def _judge_summary(answered: Sequence[dict[str, Any]]) -> dict[str, Any]:
             failures.setdefault(metric, {})
             failures[metric][kind] = failures[metric].get(kind, 0) + 1
     model = next((r.get("judge_model") for r in answered if r.get("judge_model")), None)
-    return {"model": model, "scored": scored, "failures": failures}
+    read = next((r.get("judge_contexts") for r in answered if r.get("judge_contexts")), None)
+    return {"model": model, "contexts": read, "scored": scored, "failures": failures}
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

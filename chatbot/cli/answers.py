@@ -95,6 +95,13 @@ def evaluate(
             "question is answered once per style. Default: standard."
         ),
     ] = None,
+    judge_contexts: Annotated[
+        str,
+        typer.Option(
+            help="What the judge's faithfulness reads with each answer: cited (the passages "
+            "it cites) or shown (every passage shown to the model)."
+        ),
+    ] = "cited",
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Evaluate answer quality on a question set and a corpus; write a report with plots."""
@@ -106,7 +113,8 @@ def evaluate(
         request = EvalRequest(dataset=dataset, corpus=corpus, out=out_dir, limit=limit, k=k,
                               metrics=parse_metrics(metrics), compare=compare,
                               manifest=manifest, answers=answers,
-                              styles=parse_styles(styles))  # fmt: skip
+                              styles=parse_styles(styles),
+                              judge_contexts=judge_contexts)  # fmt: skip
         with progress_display(err, transient=as_json) as progress:
             summary = run_evaluation(settings, request, progress)
     if as_json:

@@ -124,6 +124,7 @@ def test_the_judge_scores_or_counts_every_applicable_pair(judged_run: dict[str, 
     judge = summary["judge"]
     outcomes = [(r["id"], r.get("reason"), r["answer"][:80]) for r in records]
     assert judge["model"] == "smollm2-135m-instruct-q4_1", (judge, outcomes)
+    assert judge["contexts"] == "cited"
     expected = 0
     for record in records:
         if record["abstained"] or not record["passages"]:

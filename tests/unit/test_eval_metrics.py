@@ -213,3 +213,25 @@ def test_empty_metric_list_and_language_codes(tmp_path: Path) -> None:
                        {"question": "Et ?", "follow_up_of": "q0001"})  # fmt: skip
     first, second = load_dataset(path)
     assert first.language == "en" and second.follow_up_of == "q0001"
+
+
+def test_the_judge_reads_the_passages_an_answer_cites_with_their_titles() -> None:
+    from eval.runner import cited_contexts
+
+    record = {
+        "citations": [{"n": 2}],
+        "passages": [
+            {"n": 1, "title": "Piscine", "text": "Ouverte le lundi."},
+            {"n": 2, "title": "Passeport", "text": "Un seul passeport en principe."},
+        ],
+    }
+    assert cited_contexts(record) == ("Passeport\nUn seul passeport en principe.",)
+    assert cited_contexts({**record, "citations": []}) is None
+
+
+def test_judge_contexts_are_cited_or_shown() -> None:
+    from eval.request import EvalError, EvalRequest
+
+    assert EvalRequest(Path("q.jsonl"), Path("c"), Path("o")).judge_contexts == "cited"
+    with pytest.raises(EvalError, match="cited ou shown"):
+        EvalRequest(Path("q.jsonl"), Path("c"), Path("o"), judge_contexts="all")
