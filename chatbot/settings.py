@@ -433,6 +433,13 @@ class Settings(BaseSettings):
         description="Least meaning similarity for a sentence written in another language than its "
         "French sources (no word overlap to count), both embedded as queries.",
     )
+    answer_via_french: bool = Field(
+        default=True,
+        description="For a question in another language: write and verify the answer in French, "
+        "the sources' language, where every check is strongest, then translate its verified "
+        "sentences and check them again (meaning, hard facts, polarity, language). Off: the "
+        "model writes in the resident's language and translation is only the fallback.",
+    )
     # Verification: nothing unverified reaches a resident (see chatbot/answering/gate.py)
     allowed_link_domains: tuple[str, ...] = Field(
         default=("paris-saclay.com", "*.gouv.fr", "service-public.fr"),

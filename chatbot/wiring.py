@@ -185,6 +185,7 @@ def answering_config(settings: Settings) -> AnsweringConfig:
         candidates=settings.answer_candidates,
         support_threshold=settings.support_threshold,
         meaning_support_threshold=settings.meaning_support_threshold,
+        answer_via_french=settings.answer_via_french,
         verifier=VerifierConfig(
             hard_facts=settings.verify_hard_facts,
             polarity=settings.verify_polarity,

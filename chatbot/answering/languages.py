@@ -52,14 +52,25 @@ def cited_translation(reply: str, french: Sequence[Cited]) -> str:
     """The model's numbered translation of `french` as text for the gate: each line that came
     back ends with its French sentence's markers; a missing line is left out."""
     numbered = dict(_numbered_lines(reply))
-    lines = []
-    for n, (_, sources) in enumerate(french, start=1):
-        body = numbered.get(n, "").strip()
-        if body:
-            markers = "".join(f"[{source}]" for source in sources)
-            end = body[-1] if body[-1] in ".!?" else "."
-            lines.append(f"{body.rstrip('.!?').rstrip()} {markers}{end}")
-    return " ".join(lines)
+    lines = [cited_line(n, numbered.get(n, ""), french) for n in range(1, len(french) + 1)]
+    return " ".join(line for line in lines if line)
+
+
+def cited_line(n: int, body: str, french: Sequence[Cited]) -> str:
+    """Line `n` of a numbered translation with its French sentence's markers ("" when empty or
+    when there is no such French sentence)."""
+    body = body.strip()
+    if not body or not 1 <= n <= len(french):
+        return ""
+    markers = "".join(f"[{source}]" for source in french[n - 1][1])
+    end = body[-1] if body[-1] in ".!?" else "."
+    return f"{body.rstrip('.!?').rstrip()} {markers}{end}"
+
+
+def numbered_line(line: str) -> tuple[int, str] | None:
+    """(n, text) of one "n. text" line, or None."""
+    match = _NUMBERED_LINE.match(line)
+    return (int(match.group(1)), match.group(2)) if match else None
 
 
 def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:

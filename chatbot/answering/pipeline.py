@@ -12,7 +12,7 @@ import time
 from collections.abc import Generator as Coroutine
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 from chatbot.answering.answer import Answer, Citation, Sentence
 from chatbot.answering.citations import CitationCheck, best_excerpt
@@ -23,9 +23,10 @@ from chatbot.answering.grammar import citation_grammar
 from chatbot.answering.guards import looks_like_instruction
 from chatbot.answering.languages import (
     Cited,
-    cited_translation,
+    cited_line,
     cut_short,
     insist_on_language,
+    numbered_line,
     verified_in_french,
     wrong_language,
 )
@@ -46,11 +47,13 @@ from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy
 from chatbot.safety.rules import answer_side_rule
 from chatbot.text.language import LANGUAGE_NAMES, detect_language
 from chatbot.text.lexical import tokenize
+from chatbot.text.sentences import MARKER
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig
 
 History = Sequence[tuple[str, str]]
 Style = Literal["standard", "simple"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class AnsweringConfig:
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     citation_grammar: bool = False
     max_sentences: int = 4  # the rules ask for 1 to 4 short sentences: generation stops there
+    answer_via_french: bool = False  # another language: written and verified in French, translated
     allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS  # links answers may relay
 
 
@@ -157,22 +161,11 @@ class Answerer:
         options = self.config.generation
         if self.config.citation_grammar:
             options = replace(options, grammar=citation_grammar(len(run.shown)))
-        gate = self._gate(run.shown, run.language)
-        text, run.tokens, leaked = yield from self._generate(prompt, options, run.clock, gate)
-        if not gate.answered and not leaked and wrong_language(gate):
-            # Written in another language than the resident's: once more, then decline.
-            prompt = replace(prompt, messages=insist_on_language(prompt.messages, run.language))
-            retry = self._gate(run.shown, run.language)
-            more, tokens, leaked = yield from self._generate(prompt, options, run.clock, retry)
-            retry.verdicts[:0] = gate.verdicts  # the first attempt's verdicts stay in the audit
-            text, run.tokens, gate = more, run.tokens + tokens, retry
-            french = verified_in_french(gate)
-            if not gate.answered and not leaked and french:
-                # Still French, but verified: its sentences are translated, then checked again.
-                translated = self._gate(run.shown, run.language)
-                more, tokens = yield from self._translate_verified(french, run, translated)
-                translated.verdicts[:0] = gate.verdicts
-                text, run.tokens, gate = more, run.tokens + tokens, translated
+        if run.language != SOURCE_LANGUAGE and self.config.answer_via_french:
+            via = yield from self._via_french(run, history, style, options)
+            text, run.tokens, leaked, gate, prompt = via
+        else:
+            text, run.tokens, leaked, gate = yield from self._in_language(prompt, options, run)
         run.clock.mark("verification_ms")
         run.verdicts = tuple(gate.verdicts)
         if leaked or leaks_rules(text, prompt):
@@ -239,21 +232,104 @@ class Answerer:
         return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
 
     def _translate_verified(
-        self, french: Sequence[Cited], run: _Run, gate: SentenceGate
+        self, french: Sequence[Cited], run: _Run, gate: SentenceGate, insist: bool = False
     ) -> Coroutine[Sentence, None, tuple[str, int]]:
-        """Translate sentences that passed every check but the language, one numbered line each,
-        and pass each translation through the gate with its French sentence's sources (meaning
-        and hard facts against the same passages); yield what the gate releases."""
+        """Translate verified French sentences, one numbered line each, and pass each
+        translation through the gate with its French sentence's sources (meaning, hard facts and
+        polarity against the same passages, and the language) as soon as its line is complete;
+        yield what the gate releases. Each verdict names the French sentence it translates."""
         name = LANGUAGE_NAMES.get(run.language, run.language)
         options = replace(self.config.generation, grammar=None, temperature=0.0)
         messages = translate_answer_messages([sentence for sentence, _ in french], name)
-        pieces = list(self.generator.stream(messages, options))
-        text = cited_translation("".join(pieces), french)
-        released = gate.feed(text) + gate.finish()
-        for shown in released:
+        if insist:
+            messages = insist_on_language(messages, run.language)
+        reply, lines, count, start = "", [], 0, len(gate.verdicts)
+        originals: dict[str, str] = {}  # a translated line (without markers) -> its French
+
+        def judge(line: str) -> Iterator[Sentence]:
+            found = numbered_line(line)
+            cited = cited_line(*found, french) if found else ""
+            if not found or not cited:
+                return
+            lines.append(cited)
+            originals[_key(found[1])] = french[found[0] - 1][0]
+            for shown in gate.feed(cited + " "):
+                run.clock.mark("first_sentence_ms")
+                yield Sentence(shown.text)
+
+        for piece in self.generator.stream(messages, options):
+            count += 1
+            reply += piece
+            *complete, reply = reply.split("\n")
+            for line in complete:
+                yield from judge(line)
+        yield from judge(reply)
+        for shown in gate.finish():
             run.clock.mark("first_sentence_ms")
             yield Sentence(shown.text)
-        return text, len(pieces)
+        for index in range(start, len(gate.verdicts)):  # the audit names each one's French
+            verdict = gate.verdicts[index]
+            original = originals.get(_key(verdict.sentence))
+            if original:
+                note = f"translation of « {original[:160]} »"
+                detail = f"{verdict.detail}; {note}" if verdict.detail else note
+                gate.verdicts[index] = replace(verdict, detail=detail)
+        return " ".join(lines), count
+
+    def _in_language(
+        self, prompt: Prompt, options: GenerationOptions, run: _Run
+    ) -> Coroutine[Sentence, None, tuple[str, int, bool, SentenceGate]]:
+        """The answer written in the resident's language. One written in another language is
+        asked for once more, then its sentences verified in French are translated."""
+        gate = self._gate(run.shown, run.language)
+        text, tokens, leaked = yield from self._generate(prompt, options, run.clock, gate)
+        if gate.answered or leaked or not wrong_language(gate):
+            return text, tokens, leaked, gate
+        # Written in another language than the resident's: once more, then decline.
+        prompt = replace(prompt, messages=insist_on_language(prompt.messages, run.language))
+        retry = self._gate(run.shown, run.language)
+        more, extra, leaked = yield from self._generate(prompt, options, run.clock, retry)
+        retry.verdicts[:0] = gate.verdicts  # the first attempt's verdicts stay in the audit
+        text, tokens, gate = more, tokens + extra, retry
+        french = verified_in_french(gate)
+        if not gate.answered and not leaked and french:
+            # Still French, but verified: its sentences are translated, then checked again.
+            translated = self._gate(run.shown, run.language)
+            more, extra = yield from self._translate_verified(french, run, translated)
+            translated.verdicts[:0] = gate.verdicts
+            text, tokens, gate = more, tokens + extra, translated
+        return text, tokens, leaked, gate
+
+    def _via_french(
+        self, run: _Run, history: History, style: Style, options: GenerationOptions
+    ) -> Coroutine[Sentence, None, tuple[str, int, bool, SentenceGate, Prompt]]:
+        """For a resident who does not write in French: the answer is written and verified in
+        French, the sources' language, where every check is strongest (word overlap, polarity
+        clause by clause, the source's own sentence for a contradicted one); nothing of it is
+        shown. Its verified sentences are then translated and checked again; a translation in
+        the wrong language is asked for once more, then the answer is declined."""
+        prompt = build_prompt(run.standalone, run.shown, SOURCE_LANGUAGE, self.config.authority,
+                              history, self.canary, style)  # fmt: skip
+        french_gate = self._gate(run.shown, SOURCE_LANGUAGE)
+        clock = _Clock()  # the French sentences are not shown: only the first token counts
+        clock.start = run.clock.start
+        text, tokens, leaked = _silently(self._generate(prompt, options, clock, french_gate))
+        run.clock.marks.setdefault("first_token_ms", clock.marks.get("first_token_ms", 0.0))
+        dropped = [v for v in french_gate.verdicts if not v.passed]
+        verified = [(c.text, c.sources) for c in french_gate.checked]
+        if leaked or not french_gate.answered or not verified:
+            return text, tokens, leaked, french_gate, prompt
+        gate = self._gate(run.shown, run.language)
+        translated, more = yield from self._translate_verified(verified, run, gate)
+        tokens += more
+        if not gate.answered and wrong_language(gate):
+            first = gate.verdicts
+            gate = self._gate(run.shown, run.language)
+            translated, more = yield from self._translate_verified(verified, run, gate, True)
+            gate.verdicts[:0] = first
+            tokens += more
+        gate.verdicts[:0] = dropped  # the French sentences not kept stay in the audit
+        return translated, tokens, False, gate, prompt
 
     def _generate(
         self, prompt: Prompt, options: GenerationOptions, clock: _Clock, gate: SentenceGate
@@ -324,6 +400,20 @@ class Answerer:
         contact = self.contacts.for_question(run.question)
         text = decline_message(reason, run.language, self.config.authority, contact, referral)
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
+
+
+def _key(sentence: str) -> str:
+    """A sentence compared without its markers, case and punctuation."""
+    return " ".join(tokenize(MARKER.sub("", sentence)))
+
+
+def _silently(steps: Coroutine[Sentence, None, T]) -> T:
+    """Run a generator of sentences to its end without showing them; its return value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return cast(T, stop.value)
 
 
 def _complete_rewrite(rewritten: str, question: str) -> bool:

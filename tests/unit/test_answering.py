@@ -177,6 +177,57 @@ def test_a_translation_that_changes_a_fact_is_not_shown() -> None:
     assert [v.failed_check for v in result.dropped][-1] == "hard_facts"
 
 
+def ask_the_pool_in_spanish_via_french(*replies: str) -> tuple[list[Sentence | Answer], ScriptedGenerator]:  # fmt: skip
+    """The same question with answers written and verified in French, then translated."""
+    generator = ScriptedGenerator("Quels sont les horaires de la piscine ?", *replies)
+    config = AnsweringConfig(authority="l'agglomération", relevance_threshold=0.5,
+                             answer_via_french=True)  # fmt: skip
+    bot = Answerer(FixedRetriever([POOL, WASTE]), generator, CONTACTS, config)
+    return list(bot.stream("¿Cuál es el horario de la piscina intercomunal?")), generator
+
+
+def test_via_french_the_answer_is_verified_in_french_then_translated_line_by_line() -> None:
+    events, generator = ask_the_pool_in_spanish_via_french(
+        FRENCH_POOL_ANSWER + " Le maire est élu pour six ans [1].",
+        "1. La piscina intercomunal abre de martes a domingo de 10 h a 19 h.",
+    )
+    *shown, result = events
+    assert isinstance(result, Answer) and result.language == "es" and not result.abstained
+    assert [s.text for s in shown if isinstance(s, Sentence)] == [
+        "La piscina intercomunal abre de martes a domingo de 10 h a 19 h [1]."
+    ]  # nothing French was shown, and what French failed was not translated
+    assert "LANGUE DE LA RÉPONSE : français" in generator.prompts[1][-1]["content"]
+    assert generator.prompts[2][-1]["content"].startswith("1. La piscine intercommunale ouvre")
+    assert len(generator.prompts) == 3
+    [dropped] = result.dropped
+    assert dropped.sentence.startswith("Le maire") and dropped.failed_check == "hard_facts"
+    [kept] = [v for v in result.verdicts if v.passed]
+    assert "translation of « La piscine intercommunale ouvre" in kept.detail
+
+
+def test_via_french_a_translation_still_in_french_is_asked_once_more_then_declined() -> None:
+    events, generator = ask_the_pool_in_spanish_via_french(
+        FRENCH_POOL_ANSWER,
+        "1. " + FRENCH_POOL_ANSWER.replace(" [1]", ""),
+        "1. " + FRENCH_POOL_ANSWER.replace(" [1]", ""),
+    )
+    result = events[-1]
+    assert not any(isinstance(e, Sentence) for e in events)
+    assert isinstance(result, Answer) and result.abstained and result.language == "es"
+    assert result.text.startswith("No he encontrado")
+    assert "IMPORTANT" in generator.prompts[3][-1]["content"]
+    assert [v.failed_check for v in result.dropped] == ["language", "language"]
+
+
+def test_via_french_a_translation_that_changes_a_fact_is_not_shown() -> None:
+    events, _ = ask_the_pool_in_spanish_via_french(
+        FRENCH_POOL_ANSWER, "1. La piscina intercomunal abre de martes a domingo de 9 h a 18 h."
+    )
+    result = events[-1]
+    assert isinstance(result, Answer) and result.abstained
+    assert [v.failed_check for v in result.dropped] == ["hard_facts"]
+
+
 def test_follow_up_is_rewritten_before_retrieval() -> None:
     generator = ScriptedGenerator(
         "Quels sont les tarifs de la piscine ?", "L'entrée est à 3 euros [1]."
