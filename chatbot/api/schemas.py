@@ -103,6 +103,11 @@ class DroppedSentence(BaseModel):
     )
     detail: str
     scores: dict[str, float]
+    source_sentence: str = Field(
+        default="",
+        description="For a polarity failure: the source's own sentence, which a French answer "
+        "shows in its place.",
+    )
 
 
 class ChatResponse(BaseModel):
