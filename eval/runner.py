@@ -343,7 +343,7 @@ def answer_record(
 ) -> dict[str, Any]:
     """Everything about one answered question in one style, with its judge-free scores."""
     record = _base_record(item, style)
-    passages = [p.chunk.text for p in answer.passages]
+    passages = [p.chunk.embedding_text() for p in answer.passages]  # as the model read them
     record.update(
         standalone_question=answer.standalone_question,
         search_question=answer.search_question,
@@ -353,7 +353,8 @@ def answer_record(
         reason=answer.reason,
         citations=[c.as_dict() for c in answer.citations],
         passages=[{"n": n, "source_id": p.chunk.source.source_id, "chunk_id": p.chunk.chunk_id,
-                   "title": p.chunk.source.title, "text": p.chunk.text,
+                   "title": p.chunk.source.title, "headings": list(p.chunk.headings),
+                   "text": p.chunk.text,
                    "dense_score": p.dense_score, "lexical_score": p.lexical_score}
                   for n, p in enumerate(answer.passages, start=1)],
         retrieved=unique_in_order([p.chunk.source.source_id for p in answer.retrieved]),
@@ -416,7 +417,7 @@ def _judge_all(
         JudgeSample(
             question=r["standalone_question"],
             answer=without_markers(r["answer"]),
-            contexts=tuple(p["text"] for p in r["passages"]),
+            contexts=tuple(read_as(p) for p in r["passages"]),
             reference=r["reference"],
             faithfulness_contexts=cited_contexts(r) if request.judge_contexts == "cited" else None,
         )
@@ -441,9 +442,11 @@ def cited_contexts(record: dict[str, Any]) -> tuple[str, ...] | None:
     """The texts of the passages an answer cites, as shown to the model (title and headings,
     then text); None when it cites none (the judge then reads every passage shown)."""
     cited = {citation["n"] for citation in record.get("citations") or ()}
-    texts = tuple(
-        f"{p['title']}\n{p['text']}" if p.get("title") else p["text"]
-        for p in record["passages"]
-        if p["n"] in cited
-    )
+    texts = tuple(read_as(p) for p in record["passages"] if p["n"] in cited)
     return texts or None
+
+
+def read_as(passage: dict[str, Any]) -> str:
+    """A passage record's text as the model read it: title and headings, then text."""
+    context = " > ".join(part for part in (passage.get("title"), *passage.get("headings", ())) if part)  # fmt: skip
+    return f"{context}\n{passage['text']}" if context else str(passage["text"])

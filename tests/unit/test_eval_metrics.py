@@ -226,6 +226,8 @@ def test_the_judge_reads_the_passages_an_answer_cites_with_their_titles() -> Non
         ],
     }
     assert cited_contexts(record) == ("Passeport\nUn seul passeport en principe.",)
+    record["passages"][1]["headings"] = ["Nombre", "Cas"]
+    assert cited_contexts(record) == ("Passeport > Nombre > Cas\nUn seul passeport en principe.",)
     assert cited_contexts({**record, "citations": []}) is None
 
 
