@@ -433,6 +433,14 @@ class Settings(BaseSettings):
         description="Least meaning similarity for a sentence written in another language than its "
         "French sources (no word overlap to count), both embedded as queries.",
     )
+    translation_support_threshold: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Least meaning similarity between a translated answer sentence and the "
+        "verified French sentence it translates (both embedded as queries; measured: faithful "
+        "translations median 0.85, another sentence at most 0.32).",
+    )
     answer_via_french: bool = Field(
         default=True,
         description="For a question in another language: write and verify the answer in French, "

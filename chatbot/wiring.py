@@ -186,6 +186,7 @@ def answering_config(settings: Settings) -> AnsweringConfig:
         support_threshold=settings.support_threshold,
         meaning_support_threshold=settings.meaning_support_threshold,
         answer_via_french=settings.answer_via_french,
+        translation_threshold=settings.translation_support_threshold,
         verifier=VerifierConfig(
             hard_facts=settings.verify_hard_facts,
             polarity=settings.verify_polarity,

@@ -83,6 +83,8 @@ class GateConfig:
     # closest in meaning and those within this margin of it (at most this many).
     aligned_sentences: int = 3
     aligned_margin: float = 0.03
+    # A translation of a verified French sentence: least meaning similarity to that sentence.
+    translation_threshold: float = 0.6
     # A French sentence that contradicts its source is replaced by the source's own sentence.
     quote_contradicted: bool = True
     max_quote_chars: int = 400
@@ -119,6 +121,8 @@ class SentenceGate:
         self._passage_vectors: list[list[float]] | None = None
         self._sentence_vectors: dict[str, list[float]] = {}
         self._passage_sentences: dict[int, list[tuple[str, list[float]]]] = {}
+        self._originals: dict[str, str] = {}  # a translation's key -> its French sentence
+        self._query_vectors: dict[str, list[float]] = {}
 
     # -- Feeding ---------------------------------------------------------------------------------
 
@@ -149,6 +153,15 @@ class SentenceGate:
         if self.answered:
             released += self._release_held()
         return released
+
+    def translating(self, translation: str, original: str) -> None:
+        """Say that a sentence about to be fed translates a verified French sentence: it is
+        then checked against that sentence (meaning, polarity) besides its sources' hard facts."""
+        self._originals[_sentence_key(translation)] = original
+
+    def translation_of(self, sentence: str) -> str | None:
+        """The French sentence a fed sentence translates, if it is a translation."""
+        return self._originals.get(_sentence_key(sentence))
 
     # -- What came out ---------------------------------------------------------------------------
 
@@ -209,10 +222,22 @@ class SentenceGate:
         in_place_of: str = "",
     ) -> list[ShownSentence]:
         claim = _LIST_MARKER.sub("", sentence)  # "1. Remplir le formulaire": the 1 is no fact
-        support = self._support(claim, sources) if sources else None
-        verdict = verify_sentence(claim, sources, self.passages, support, scorer,
-                                  self.config.verifier, self.language, self._aligned(claim, sources))  # fmt: skip
-        if not verdict.passed and verdict.failed_check in _ANOTHER_SOURCE_MAY_SAY_IT:
+        original = self.translation_of(sentence)
+        verifier = self.config.verifier
+        if original is not None:  # its meaning and polarity are those of its French sentence
+            support = self._fidelity(claim, _LIST_MARKER.sub("", original))
+            verifier = replace(verifier, min_support=self.config.translation_threshold)
+            aligned: list[str] | None = [original]
+        else:
+            support = self._support(claim, sources) if sources else None
+            aligned = self._aligned(claim, sources)
+        verdict = verify_sentence(claim, sources, self.passages, support, scorer, verifier,
+                                  self.language, aligned)  # fmt: skip
+        if (
+            not verdict.passed
+            and verdict.failed_check in _ANOTHER_SOURCE_MAY_SAY_IT
+            and original is None
+        ):
             found = self._another_source(claim, sources, scorer)
             if found is not None:
                 support, verdict, attributed = found[0], found[1], True
@@ -390,6 +415,16 @@ class SentenceGate:
         close = [p for score, p in scored if score >= scored[0][0] - self.config.aligned_margin]
         return list(dict.fromkeys(close))[: self.config.aligned_sentences] or None
 
+    def _fidelity(self, translation: str, original: str) -> float | None:
+        """How close a translation is in meaning to the French sentence it translates (both
+        embedded as queries); None without an embedder."""
+        if self.embedder is None:
+            return None
+        missing = [t for t in (translation, original) if t not in self._query_vectors]
+        if missing:
+            self._query_vectors.update(zip(missing, self.embedder.embed_queries(missing), strict=True))  # fmt: skip
+        return cosine(self._query_vectors[translation], self._query_vectors[original])
+
     def _embed_as_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return _embed_as_documents(self.embedder, list(texts)) if self.embedder else []
 
@@ -402,6 +437,11 @@ def _embed_as_documents(embedder: QueryEmbedder, texts: list[str]) -> list[list[
         return embedder.embed_queries(texts)
     vectors: list[list[float]] = embed_documents(texts)
     return vectors
+
+
+def _sentence_key(sentence: str) -> str:
+    """A sentence compared without list number, markers, case and punctuation."""
+    return " ".join(re.findall(r"\w+", _MARKERS.sub("", _LIST_MARKER.sub("", sentence)).casefold()))
 
 
 def _shown_text(passage: Passage) -> str:

@@ -47,7 +47,6 @@ from chatbot.safety import DEFAULT_ALLOWED_DOMAINS, SafetyDecision, SafetyPolicy
 from chatbot.safety.rules import answer_side_rule
 from chatbot.text.language import LANGUAGE_NAMES, detect_language
 from chatbot.text.lexical import tokenize
-from chatbot.text.sentences import MARKER
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig
 
@@ -72,6 +71,7 @@ class AnsweringConfig:
     citation_grammar: bool = False
     max_sentences: int = 4  # the rules ask for 1 to 4 short sentences: generation stops there
     answer_via_french: bool = False  # another language: written and verified in French, translated
+    translation_threshold: float = 0.6  # a translation's least meaning similarity to its French
     allowed_domains: tuple[str, ...] = DEFAULT_ALLOWED_DOMAINS  # links answers may relay
 
 
@@ -227,7 +227,8 @@ class Answerer:
         else:
             threshold = self.config.meaning_support_threshold
             verifier = replace(self.config.verifier, min_support=threshold)
-            config = GateConfig(verifier, threshold, lexical_weight=0.0)
+            config = GateConfig(verifier, threshold, lexical_weight=0.0,
+                                translation_threshold=self.config.translation_threshold)  # fmt: skip
         output_filter = self._output_filter(shown, language)
         return SentenceGate(shown, config, self.embedder, self.scorer, output_filter, language)
 
@@ -244,7 +245,6 @@ class Answerer:
         if insist:
             messages = insist_on_language(messages, run.language)
         reply, lines, count, start = "", [], 0, len(gate.verdicts)
-        originals: dict[str, str] = {}  # a translated line (without markers) -> its French
 
         def judge(line: str) -> Iterator[Sentence]:
             found = numbered_line(line)
@@ -252,7 +252,7 @@ class Answerer:
             if not found or not cited:
                 return
             lines.append(cited)
-            originals[_key(found[1])] = french[found[0] - 1][0]
+            gate.translating(found[1], french[found[0] - 1][0])
             for shown in gate.feed(cited + " "):
                 run.clock.mark("first_sentence_ms")
                 yield Sentence(shown.text)
@@ -269,7 +269,7 @@ class Answerer:
             yield Sentence(shown.text)
         for index in range(start, len(gate.verdicts)):  # the audit names each one's French
             verdict = gate.verdicts[index]
-            original = originals.get(_key(verdict.sentence))
+            original = gate.translation_of(verdict.sentence)
             if original:
                 note = f"translation of « {original[:160]} »"
                 detail = f"{verdict.detail}; {note}" if verdict.detail else note
@@ -308,7 +308,9 @@ class Answerer:
         clause by clause, the source's own sentence for a contradicted one); nothing of it is
         shown. Its verified sentences are then translated and checked again; a translation in
         the wrong language is asked for once more, then the answer is declined."""
-        prompt = build_prompt(run.standalone, run.shown, SOURCE_LANGUAGE, self.config.authority,
+        # The question as retrieval read it: the French rendering (the resident's words when
+        # the rendering was unusable).
+        prompt = build_prompt(run.searched, run.shown, SOURCE_LANGUAGE, self.config.authority,
                               history, self.canary, style)  # fmt: skip
         french_gate = self._gate(run.shown, SOURCE_LANGUAGE)
         clock = _Clock()  # the French sentences are not shown: only the first token counts
@@ -400,11 +402,6 @@ class Answerer:
         contact = self.contacts.for_question(run.question)
         text = decline_message(reason, run.language, self.config.authority, contact, referral)
         return run.answer(text=text, reason=reason, contact=contact, model=self.generator.name)
-
-
-def _key(sentence: str) -> str:
-    """A sentence compared without its markers, case and punctuation."""
-    return " ".join(tokenize(MARKER.sub("", sentence)))
 
 
 def _silently(steps: Coroutine[Sentence, None, T]) -> T:

@@ -192,3 +192,28 @@ def test_a_sentence_is_verified_against_the_title_and_headings_the_model_read() 
     gate.finish()
     assert [v.passed for v in gate.verdicts] == [True, False]
     assert gate.verdicts[1].failed_check == "hard_facts"
+
+
+def test_a_translation_is_checked_against_the_french_sentence_it_translates() -> None:
+    """Meaning (its own bar) and negation are those of its French sentence; hard facts still
+    those of the passage."""
+    source = passage("horaires", "La piscine ouvre le lundi à 10 heures. La bibliothèque aussi.")
+    original = "La piscine ouvre le lundi à 10 heures."
+    config = GateConfig(lexical_weight=0.0, translation_threshold=0.9)
+
+    def translated(text: str) -> SentenceGate:
+        gate = SentenceGate([source], config, RecordingEmbedder(), language="en")
+        gate.translating(text, original)
+        gate.feed(f"{text} [1]. ")
+        gate.finish()
+        return gate
+
+    faithful = translated("The piscine opens on Mondays at 10")
+    assert faithful.answered
+    assert faithful.translation_of("The piscine opens on Mondays at 10.") == original
+    [verdict] = translated("The bibliothèque opens on Mondays at 10").verdicts
+    assert verdict.failed_check == "support" and "< 0.90" in verdict.detail
+    [verdict] = translated("The piscine does not open on Mondays at 10").verdicts
+    assert verdict.failed_check == "polarity"
+    [verdict] = translated("The piscine opens on Mondays at 9").verdicts
+    assert verdict.failed_check == "hard_facts"
