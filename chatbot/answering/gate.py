@@ -55,6 +55,7 @@ CHECK_LABELS = {
     "unfinished": "phrase inachevée (réponse coupée)",
     "language": "écrite dans une autre langue que celle de l'habitant",
     "question": "une question, pas une information",
+    "heading": "un titre de la source recopié, pas une réponse",
     "repeated": "répète une phrase déjà montrée",
     "error": "erreur pendant la vérification (jamais montrée)",
 }
@@ -191,7 +192,11 @@ class SentenceGate:
         cleaned, removed = clean_markers(text, len(self.passages))
         self.removed_markers += removed
         released: list[ShownSentence] = []
-        for sentence, sources in split_claims(cleaned):
+        for sentence, sources in split_claims(cleaned.replace('"""', " ")):  # quotes of [n]
+            if sentence.lstrip().startswith(">"):  # "> Achat sans prêt": a heading path copied
+                self.verdicts.append(SentenceVerdict(sentence, sources, False, "heading",
+                                                     "a source's heading copied, not an answer"))  # fmt: skip
+                continue
             if _NO_ANSWER.search(sentence):  # the model's "not found" marker is never shown
                 self.verdicts.append(SentenceVerdict(sentence, sources, False, "no_answer",
                                                      "the model found no answer"))  # fmt: skip

@@ -217,3 +217,12 @@ def test_a_translation_is_checked_against_the_french_sentence_it_translates() ->
     assert verdict.failed_check == "polarity"
     [verdict] = translated("The piscine opens on Mondays at 9").verdicts
     assert verdict.failed_check == "hard_facts"
+
+
+def test_a_copied_heading_and_the_source_quotes_are_not_shown() -> None:
+    source = passage("achat", "Achat sans prêt\nSi l'acheteur n'a pas besoin de prêt, la vente est plus rapide.")  # fmt: skip
+    gate = SentenceGate([source], GateConfig(), language="fr")
+    gate.feed('> Achat sans prêt [1].\n"""\nSi l\'acheteur n\'a pas besoin de prêt, la vente est plus rapide [1]. """')  # fmt: skip
+    gate.finish()
+    assert gate.text == "Si l'acheteur n'a pas besoin de prêt, la vente est plus rapide [1]."
+    assert [v.failed_check for v in gate.dropped] == ["heading"]
