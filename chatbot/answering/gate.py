@@ -34,6 +34,7 @@ from chatbot.text.language import detect_language
 from chatbot.text.sentences import is_claim, split_sentences
 from chatbot.verification.entailment import EntailmentScorer
 from chatbot.verification.facts import missing_facts
+from chatbot.verification.translation import swapped_country
 from chatbot.verification.verifier import SentenceVerdict, VerifierConfig, verify_sentence
 
 _MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
@@ -238,6 +239,10 @@ class SentenceGate:
             aligned = self._aligned(claim, sources)
         verdict = verify_sentence(claim, sources, self.passages, support, scorer, verifier,
                                   self.language, aligned)  # fmt: skip
+        swapped = swapped_country(claim, original) if original and verdict.passed else None
+        if swapped:  # "nacionalidad española" for "nationalité française"
+            detail = f"a country or nationality its French sentence does not name: « {swapped} »"
+            verdict = replace(verdict, passed=False, failed_check="hard_facts", detail=detail)
         if (
             not verdict.passed
             and verdict.failed_check in _ANOTHER_SOURCE_MAY_SAY_IT

@@ -226,3 +226,21 @@ def test_a_copied_heading_and_the_source_quotes_are_not_shown() -> None:
     gate.finish()
     assert gate.text == "Si l'acheteur n'a pas besoin de prêt, la vente est plus rapide [1]."
     assert [v.failed_check for v in gate.dropped] == ["heading"]
+
+
+def test_a_translation_that_swaps_france_for_another_country_is_not_shown() -> None:
+    source = passage("nom", "Si vous demandez la nationalité française, vous pouvez franciser votre nom.")  # fmt: skip
+    original = "Si vous demandez la nationalité française, vous pouvez franciser votre nom."
+    config = GateConfig(lexical_weight=0.0, translation_threshold=0.0)
+    for text, language, shown in [
+        ("Si pide la nacionalidad española, puede afrancesar su nombre", "es", False),
+        ("إذا طلبت الجنسية الإسبانية، يمكنك تغيير اسمك", "ar", False),
+        ("Si pide la nacionalidad francesa, puede afrancesar su nombre", "es", True),
+    ]:
+        gate = SentenceGate([source], config, RecordingEmbedder(), language=language)
+        gate.translating(text, original)
+        gate.feed(f"{text} [1]. ")
+        gate.finish()
+        assert gate.answered == shown, gate.verdicts
+        if not shown:
+            assert gate.dropped[0].failed_check == "hard_facts"
