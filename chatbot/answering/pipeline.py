@@ -245,9 +245,12 @@ class Answerer:
         if insist:
             messages = insist_on_language(messages, run.language)
         reply, lines, count, start = "", [], 0, len(gate.verdicts)
+        unnumbered: list[str] = []
 
-        def judge(line: str) -> Iterator[Sentence]:
-            found = numbered_line(line)
+        def judge(line: str, found: tuple[int, str] | None = None) -> Iterator[Sentence]:
+            found = found or numbered_line(line)
+            if found is None and line.strip():
+                unnumbered.append(line)
             cited = cited_line(*found, french) if found else ""
             if not found or not cited:
                 return
@@ -264,6 +267,9 @@ class Answerer:
             for line in complete:
                 yield from judge(line)
         yield from judge(reply)
+        if not lines:  # no numbered line came back ("The pool opens…"): the lines in order
+            for n, line in enumerate(unnumbered[: len(french)], start=1):
+                yield from judge(line, (n, line))
         for shown in gate.finish():
             run.clock.mark("first_sentence_ms")
             yield Sentence(shown.text)

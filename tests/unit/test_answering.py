@@ -219,6 +219,15 @@ def test_via_french_a_translation_still_in_french_is_asked_once_more_then_declin
     assert [v.failed_check for v in result.dropped] == ["language", "language"]
 
 
+def test_via_french_a_translation_that_came_back_without_its_number_is_read_in_order() -> None:
+    events, _ = ask_the_pool_in_spanish_via_french(
+        FRENCH_POOL_ANSWER, "La piscina intercomunal abre de martes a domingo de 10 h a 19 h."
+    )
+    result = events[-1]
+    assert isinstance(result, Answer) and not result.abstained
+    assert result.text == "La piscina intercomunal abre de martes a domingo de 10 h a 19 h [1]."
+
+
 def test_via_french_a_translation_that_changes_a_fact_is_not_shown() -> None:
     events, _ = ask_the_pool_in_spanish_via_french(
         FRENCH_POOL_ANSWER, "1. La piscina intercomunal abre de martes a domingo de 9 h a 18 h."
